@@ -1,0 +1,153 @@
+"""Opening the store: engine set-up (SQLite WAL, PostgreSQL by URL) and automatic migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class StoreError(Exception):
+    """The store cannot be opened: a bad URL or an unreachable server (a user-facing message)."""
+
+
+@dataclass
+class Store:
+    """An open metrics store: its engine and a session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``; SQLite files get WAL mode and a busy timeout."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"store.url: {url!r} is not a database URL "
+            "(expected e.g. sqlite:///hypercare.db or postgresql+psycopg://user@host/db)"
+        ) from exc
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except Exception as exc:  # a missing driver or a bad dialect name
+        raise StoreError(f"store.url: cannot use {parsed.drivername!r}: {exc}") from exc
+
+
+def _alembic_config(connection) -> AlembicConfig:  # noqa: ANN001
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration revision shipped with this version of Hypercare."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialize migrations between processes that open the same store at once."""
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        lock_path = Path(f"{engine.url.database}.migrate.lock")
+        with open(lock_path, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(7281946)"))
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(7281946)"))
+                conn.commit()
+    else:
+        yield
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (a no-op when it is already there)."""
+    head = head_revision()
+    if current_revision(engine) == head:
+        return
+    with _migration_lock(engine):
+        if current_revision(engine) == head:
+            return
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+
+
+def open_store(url: str, *, upgrade: bool = True) -> Store:
+    """Open the store at ``url`` and apply pending migrations.
+
+    Raises StoreError with a readable message when the database cannot be reached.
+    """
+    engine = make_engine(url)
+    try:
+        if upgrade:
+            migrate(engine)
+        else:
+            with engine.connect():
+                pass
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"store.url: cannot open {engine.url!r}: {reason}") from exc
+    return Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

@@ -1,0 +1,286 @@
+"""SQLAlchemy 2 models of the metrics store.
+
+Every table the collectors, the KPIs, the alerts and the backlog read or write lives here. The
+schema itself is created and changed only by the versioned migrations in ``migrations/``; these
+classes describe it for queries. Keys written by collectors (``*_key``) are 64-bit content or
+natural-key hashes with unique constraints, so re-reading a source never doubles a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, not BIGINT: use BIGINT elsewhere only.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every store table."""
+
+
+class IngestRun(Base):
+    """One `hypercare collect` (or demo) run."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed
+    command: Mapped[str | None] = mapped_column(String(200))
+
+
+class IngestFile(Base):
+    """One file (or batch) read by one source in one run, with its counts.
+
+    ``rows_read = accepted + duplicates + quarantined`` holds for every row of this table.
+    """
+
+    __tablename__ = "ingest_files"
+    __table_args__ = (Index("ix_ingest_files_source_path", "source", "path"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"))
+    source: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    path: Mapped[str] = mapped_column(String(1000))
+    checksum: Mapped[str] = mapped_column(String(200))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # ok|failed
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Quarantine(Base):
+    """A row a collector refused, kept with where it came from and why (a dead-letter queue)."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("row_key", name="uq_quarantine_row_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    row_key: Mapped[int] = mapped_column(BigInteger)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_files.id"))
+    source: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    path: Mapped[str] = mapped_column(String(1000))
+    line: Mapped[int | None] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(16))  # parse|convert|validate
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Person(Base):
+    """A roster entry: who is licensed, in which team and wave, and when they go live."""
+
+    __tablename__ = "people"
+
+    person_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    team: Mapped[str] = mapped_column(String(200))
+    wave: Mapped[str | None] = mapped_column(String(200))
+    go_live: Mapped[dt.date | None] = mapped_column(Date)
+    licensed: Mapped[bool] = mapped_column(Boolean, default=True)
+    ambassador: Mapped[bool] = mapped_column(Boolean, default=False)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    row_hash: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PersonAlias(Base):
+    """Another identifier of a roster person (an e-mail next to a matricule), pseudonymized."""
+
+    __tablename__ = "person_aliases"
+
+    alias_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(200), index=True)
+
+
+class UsageEvent(Base):
+    """One usage event: somebody did something in the new tool."""
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        UniqueConstraint("event_key", name="uq_usage_events_key"),
+        Index("ix_usage_events_day_user", "day", "user_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_key: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(100))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_files.id"))
+    ts: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[dt.date] = mapped_column(Date)  # local calendar day in the company's timezone
+    user_key: Mapped[str] = mapped_column(String(200))
+    feature: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # ok|error|None
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[int | None] = mapped_column(Integer)  # HTTP status for access logs
+
+
+class UsageDaily(Base):
+    """Daily rollup: one row per person and local day with their activity counts.
+
+    Refreshed for the days new data touched; every user-count KPI is computed from it.
+    """
+
+    __tablename__ = "usage_daily"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+    ok_events: Mapped[int] = mapped_column(Integer)
+    error_events: Mapped[int] = mapped_column(Integer)
+
+
+class ErrorEvent(Base):
+    """An application error-log entry."""
+
+    __tablename__ = "error_events"
+    __table_args__ = (UniqueConstraint("event_key", name="uq_error_events_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_key: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(100))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_files.id"))
+    ts: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    module: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text)
+    user_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class SurveyResponse(Base):
+    """One response to a survey (a row of a forms export)."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("response_key", name="uq_survey_responses_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    response_key: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(100))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_files.id"))
+    ref: Mapped[str] = mapped_column(String(100))  # response id, or data-row number in its file
+    round: Mapped[str | None] = mapped_column(String(100))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    day: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    user_key: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
+    complete: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SurveyAnswer(Base):
+    """One answer of a response, mapped to an instrument (nps, csat, ces, sus, umux_lite, comment)."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (Index("ix_survey_answers_response", "response_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(20))
+    item: Mapped[int] = mapped_column(Integer, default=1)  # SUS item number, 1-based
+    question: Mapped[str] = mapped_column(Text)
+    value: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class Ticket(Base):
+    """A support ticket (Jira, Zendesk, Freshdesk, or a CSV with mapped columns)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (UniqueConstraint("source", "ticket_ref", name="uq_tickets_source_ref"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(100))
+    ticket_ref: Mapped[str] = mapped_column(String(100))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_files.id"))
+    row_hash: Mapped[int] = mapped_column(BigInteger)
+    subject: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str | None] = mapped_column(String(50))
+    module: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
+    reporter_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FeedbackItem(Base):
+    """A piece of feedback (survey comment, ticket, meeting note) on its way into the backlog."""
+
+    __tablename__ = "feedback_items"
+    __table_args__ = (UniqueConstraint("source", "ref", name="uq_feedback_items_source_ref"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # survey|ticket|meeting
+    ref: Mapped[str] = mapped_column(String(100))
+    day: Mapped[dt.date | None] = mapped_column(Date)
+    team: Mapped[str | None] = mapped_column(String(200))
+    person_key: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    theme_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    owner: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    effort: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class AlertState(Base):
+    """Current state of one alert rule on one scope (Normal, Pending, Firing, Resolved)."""
+
+    __tablename__ = "alert_states"
+
+    rule: Mapped[str] = mapped_column(String(200), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="normal")
+    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    value: Mapped[float | None] = mapped_column(Float)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ack_comment: Mapped[str | None] = mapped_column(Text)
+    silenced_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AlertHistory(Base):
+    """Every state transition of an alert, with its value and time."""
+
+    __tablename__ = "alert_history"
+    __table_args__ = (Index("ix_alert_history_rule_scope", "rule", "scope"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(200))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
