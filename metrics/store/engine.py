@@ -44,7 +44,7 @@ class Store:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -77,7 +77,7 @@ def make_engine(url: str) -> Engine:
         raise StoreError(f"store.url: cannot use {parsed.drivername!r}: {exc}") from exc
 
 
-def _alembic_config(connection) -> AlembicConfig:  # noqa: ANN001
+def _alembic_config(connection) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = connection

@@ -193,7 +193,7 @@ class SurveyResponse(Base):
 
 
 class SurveyAnswer(Base):
-    """One answer of a response, mapped to an instrument (nps, csat, ces, sus, umux_lite, comment)."""
+    """One answer of a response, mapped to an instrument (nps, csat, ces, sus, umux_lite…)."""
 
     __tablename__ = "survey_answers"
     __table_args__ = (Index("ix_survey_answers_response", "response_id"),)

@@ -1,0 +1,215 @@
+"""The collector protocol: fields of a kind, row conversion, and what a kind must provide.
+
+A *kind* (roster, usage, …) declares its canonical fields; ``RowConverter`` maps a reader's row to
+those fields with the source's column mapping, value mapping and date options, raising
+``RowError`` with the stage (parse, convert, validate) and a readable reason. The kind then writes
+converted records and reports how many were new and how many were already in the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from collectors.privacy import Pseudonymizer
+from collectors.readers import FileError, RawRow
+from collectors.values import DateParser, parse_bool, parse_number, parse_outcome
+
+if TYPE_CHECKING:
+    from hypercare.config import Config, SourceConfig
+
+
+class RowError(Exception):
+    """A row that cannot be stored: ``stage`` is parse, convert or validate."""
+
+    def __init__(self, stage: str, reason: str) -> None:
+        super().__init__(reason)
+        self.stage = stage
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Field:
+    """A canonical field of a kind. ``type`` is one of: text, id, datetime, date, bool, number,
+    outcome."""
+
+    name: str
+    type: str
+    required: bool = False
+    help: str = ""
+
+
+def stable_hash(*parts: object) -> int:
+    """A signed 64-bit BLAKE2b hash of the parts: the content key of a record."""
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@dataclass
+class CollectContext:
+    """What a kind needs to convert and write rows of one source."""
+
+    config: Config
+    source: SourceConfig
+    pseudonymize: Pseudonymizer
+    company_tz: ZoneInfo
+    touched_days: set[dt.date] = field(default_factory=set)
+    roster_changed: bool = False
+    file_id: int | None = None
+    file_state: dict[str, Any] = field(default_factory=dict)  # a kind's scratch space per file
+
+    def local_day(self, ts: dt.datetime) -> dt.date:
+        """The company-local calendar day of an aware timestamp."""
+        return ts.astimezone(self.company_tz).date()
+
+
+@dataclass
+class WriteResult:
+    """What a kind did with a batch: new rows, rows already stored, rows it refused."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[RawRow, RowError]] = field(default_factory=list)
+
+
+class Kind(Protocol):
+    """What every kind module provides (see collectors/kinds/)."""
+
+    name: str
+    fields: dict[str, Field]
+
+    def finish_record(self, record: dict[str, Any], ctx: CollectContext) -> dict[str, Any]:
+        """Validate a converted record and add its key; raise RowError(validate) to refuse it."""
+        ...
+
+    def write(
+        self, session: Session, ctx: CollectContext, items: list[tuple[RawRow, dict[str, Any]]]
+    ) -> WriteResult:
+        """Store records (deduplicated by key); say how many were new, known or refused."""
+        ...
+
+    def after_file(self, session: Session, ctx: CollectContext) -> None:
+        """Work done once per file inside its transaction (rollup refresh…)."""
+        ...
+
+
+def fields_of(*items: Field) -> dict[str, Field]:
+    return {f.name: f for f in items}
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+class RowConverter:
+    """Maps the rows of one file to a kind's canonical fields."""
+
+    def __init__(self, kind: Kind, ctx: CollectContext, header: list[str], path: str) -> None:
+        self.kind = kind
+        self.ctx = ctx
+        source = ctx.source
+        dayfirst = source.dates.dayfirst
+        if dayfirst is None:
+            dayfirst = ctx.config.locale == "fr"
+        source_tz = ZoneInfo(source.dates.timezone) if source.dates.timezone else ctx.company_tz
+        self.decimal = source.csv.decimal
+        self.dates = {
+            name: DateParser(dayfirst=dayfirst, fmt=source.dates.format, source_tz=source_tz)
+            for name, f in kind.fields.items()
+            if f.type in ("datetime", "date")
+        }
+        by_folded = {_folded(h): h for h in header}
+        self.columns: dict[str, str] = {}
+        missing: list[str] = []
+        for name, f in kind.fields.items():
+            wanted = source.columns.get(name)
+            column = by_folded.get(_folded(wanted or name))
+            if column is not None:
+                self.columns[name] = column
+            elif wanted or f.required:
+                missing.append(f"{wanted or name!r} (columns.{name})")
+        if missing:
+            shown = ", ".join(header[:30]) or "nothing"
+            raise FileError(
+                f"{path}: {'column' if len(missing) == 1 else 'columns'} {', '.join(missing)} "
+                f"not in the header; the header has: {shown}. Fix {source.key_path}.columns"
+            )
+        self.value_maps = {
+            name: ({k: v for k, v in m.items()}, {_folded(k): v for k, v in m.items()})
+            for name, m in source.values.items()
+        }
+
+    def convert(self, row: RawRow) -> dict[str, Any]:
+        """The canonical record of a row; raises RowError."""
+        if row.values is None:
+            raise RowError("parse", row.error or "the row cannot be read")
+        record: dict[str, Any] = {}
+        for name, column in self.columns.items():
+            text = row.values.get(column, "")
+            f = self.kind.fields[name]
+            try:
+                record[name] = self._convert_value(f, text)
+            except ValueError as exc:
+                raise RowError("convert", f"column {column!r} ({name}): {exc}") from None
+        for name, f in self.kind.fields.items():
+            record.setdefault(name, None)
+            if f.required and (record[name] is None or record[name] == ""):
+                column = self.columns.get(name, name)
+                raise RowError("validate", f"column {column!r} ({name}) is empty")
+        return self.kind.finish_record(record, self.ctx)
+
+    def _convert_value(self, f: Field, text: str) -> Any:
+        maps = self.value_maps.get(f.name)
+        if maps is not None:
+            exact, folded = maps
+            key = text.strip()
+            if key in exact:
+                return self._typed_mapped(f, exact[key])
+            if _folded(key) in folded:
+                return self._typed_mapped(f, folded[_folded(key)])
+        return self._parse(f, text)
+
+    def _typed_mapped(self, f: Field, value: Any) -> Any:
+        if value is None or not isinstance(value, str):
+            return value
+        return self._parse(f, value)
+
+    def _parse(self, f: Field, text: str) -> Any:
+        kind = f.type
+        if kind == "text":
+            stripped = text.strip()
+            return stripped or None
+        if kind == "id":
+            stripped = text.strip()
+            return self.ctx.pseudonymize(stripped) if stripped else None
+        if not text.strip():
+            return None
+        if kind == "datetime":
+            return self.dates[f.name].parse(text)
+        if kind == "date":
+            return self.dates[f.name].parse(text).date()
+        if kind == "bool":
+            return parse_bool(text)
+        if kind == "number":
+            return parse_number(text, self.decimal)
+        if kind == "outcome":
+            return parse_outcome(text)
+        raise AssertionError(f"unknown field type {kind}")
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,12 @@
+"""Kinds of source, registered by name: each maps rows to one of the store's canonical records."""
+
+from __future__ import annotations
+
+from collectors.base import Kind
+from collectors.kinds.roster import RosterKind
+from collectors.kinds.usage import UsageKind
+
+KINDS: dict[str, Kind] = {
+    "roster": RosterKind(),
+    "usage": UsageKind(),
+}

@@ -1,0 +1,112 @@
+"""Usage events: who did what in the new tool, when, and how it went."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from collectors.base import CollectContext, Field, RowError, WriteResult, fields_of, stable_hash
+from collectors.readers import RawRow
+from metrics import rollups
+from metrics.store.models import UsageEvent
+
+_MAX_FUTURE = dt.timedelta(days=1)
+
+
+class UsageKind:
+    name = "usage"
+    fields = fields_of(
+        Field("ts", "datetime", required=True, help="when the action happened"),
+        Field("user", "id", required=True, help="who did it (matricule, login or e-mail)"),
+        Field("feature", "text", help="module or feature; default: the action up to its first dot"),
+        Field("action", "text", help="what was done, e.g. invoice.create"),
+        Field("outcome", "outcome", help="ok or error"),
+        Field("duration_ms", "number", help="duration of the action in milliseconds"),
+        Field("status", "number", help="HTTP status, for web logs"),
+    )
+
+    def finish_record(self, record: dict[str, Any], ctx: CollectContext) -> dict[str, Any]:
+        ts: dt.datetime = record["ts"]
+        if ts > dt.datetime.now(dt.UTC) + _MAX_FUTURE:
+            raise RowError("validate", f"the time {ts.isoformat()} is in the future")
+        duration = record["duration_ms"]
+        if duration is not None and duration < 0:
+            raise RowError("validate", f"the duration {duration:g} ms is negative")
+        status = record["status"]
+        if status is not None:
+            if not (100 <= status <= 599) or status != int(status):
+                raise RowError("validate", f"{status:g} is not an HTTP status")
+            record["status"] = status = int(status)
+            if record["outcome"] is None:
+                record["outcome"] = "error" if status >= 500 else "ok"
+        if record["feature"] is None and record["action"]:
+            record["feature"] = record["action"].split(".", 1)[0]
+        utc = ts.astimezone(dt.UTC)
+        record["day"] = ctx.local_day(ts)
+        record["ts"] = utc
+        record["event_key"] = stable_hash(
+            utc.isoformat(),
+            record["user"],
+            record["feature"],
+            record["action"],
+            record["outcome"],
+            duration,
+            status,
+        )
+        return record
+
+    def write(
+        self, session: Session, ctx: CollectContext, items: list[tuple[RawRow, dict[str, Any]]]
+    ) -> WriteResult:
+        result = WriteResult()
+        fresh: dict[int, dict[str, Any]] = {}
+        for _, record in items:
+            key = record["event_key"]
+            if key in fresh:
+                result.duplicates += 1
+            else:
+                fresh[key] = record
+        known = set()
+        keys = list(fresh)
+        for start in range(0, len(keys), 900):
+            known.update(
+                session.scalars(
+                    select(UsageEvent.event_key).where(
+                        UsageEvent.event_key.in_(keys[start : start + 900])
+                    )
+                )
+            )
+        rows = []
+        file_id = ctx.file_id
+        for key, record in fresh.items():
+            if key in known:
+                result.duplicates += 1
+                continue
+            ctx.touched_days.add(record["day"])
+            rows.append(
+                {
+                    "event_key": key,
+                    "source": ctx.source.name,
+                    "file_id": file_id,
+                    "ts": record["ts"],
+                    "day": record["day"],
+                    "user_key": record["user"],
+                    "feature": record["feature"],
+                    "action": record["action"],
+                    "outcome": record["outcome"],
+                    "duration_ms": record["duration_ms"],
+                    "status": record["status"],
+                }
+            )
+        if rows:
+            session.execute(insert(UsageEvent), rows)
+        result.accepted += len(rows)
+        return result
+
+    def after_file(self, session: Session, ctx: CollectContext) -> None:
+        if ctx.touched_days:
+            rollups.refresh_days(session, ctx.touched_days)
+            ctx.touched_days.clear()

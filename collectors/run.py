@@ -1,0 +1,285 @@
+"""Running the configured collectors: files → rows → records → store, with the ingest ledger.
+
+Each file is read in one transaction together with its ledger entry, its quarantined rows and the
+rollups it touched: a crash mid-file leaves the store as it was before that file. A file whose
+checksum is already in the ledger is skipped. For every file, read = accepted + duplicates +
+quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collectors.base import CollectContext, RowConverter, RowError, chunked, stable_hash
+from collectors.kinds import KINDS
+from collectors.privacy import Pseudonymizer
+from collectors.readers import READERS, FileError, RawRow
+from hypercare.config import Config, SourceConfig
+from metrics.store import Store
+from metrics.store.models import IngestFile, IngestRun, Quarantine
+
+BATCH_ROWS = 2000
+_RAW_LIMIT = 20_000  # characters of a quarantined row's raw text kept
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file."""
+
+    path: str
+    status: str  # ok | skipped | failed
+    read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    error: str | None = None
+
+
+@dataclass
+class SourceOutcome:
+    """What happened to one source: its files, or why it could not be read."""
+
+    name: str
+    kind: str
+    files: list[FileOutcome] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or any(f.status == "failed" for f in self.files)
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(f, attribute) for f in self.files)
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of the file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def source_files(config: Config, source: SourceConfig) -> list[Path]:
+    """The files a source's ``path`` (a glob, relative to the config file) matches, sorted."""
+    pattern = Path(source.path)
+    if not pattern.is_absolute():
+        pattern = config.base_dir / pattern
+    return sorted(Path(p) for p in glob.glob(str(pattern)) if Path(p).is_file())
+
+
+def _display_path(config: Config, path: Path) -> str:
+    try:
+        return str(path.relative_to(config.base_dir))
+    except ValueError:
+        return str(path)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _ordered(sources: Iterable[SourceConfig]) -> list[SourceConfig]:
+    # The roster goes first so that usage read in the same run joins people and aliases.
+    return sorted(sources, key=lambda s: (s.kind != "roster", s.index))
+
+
+def collect(
+    config: Config,
+    store: Store,
+    source_names: Iterable[str] | None = None,
+    *,
+    command: str = "collect",
+    on_file: Callable[[SourceConfig, FileOutcome], None] | None = None,
+) -> list[SourceOutcome]:
+    """Run the collectors of ``config`` (all, or those named) into ``store``."""
+    wanted = list(source_names or [])
+    sources = [s for s in config.sources if not wanted or s.name in wanted]
+    pseudonymize = Pseudonymizer(config.secret_key())
+    with store.session() as session:
+        run = IngestRun(started_at=_now(), status="running", command=command)
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    outcomes = []
+    for source in _ordered(sources):
+        ctx = CollectContext(
+            config=config, source=source, pseudonymize=pseudonymize, company_tz=config.tz
+        )
+        outcome = SourceOutcome(name=source.name, kind=source.kind)
+        outcomes.append(outcome)
+        files = source_files(config, source)
+        if not files:
+            outcome.error = (
+                f"{source.key_path}.path: no file matches {source.path!r} "
+                f"(looked in {config.base_dir})"
+            )
+            continue
+        for path in files:
+            result = collect_file(store, ctx, path, run_id)
+            outcome.files.append(result)
+            if on_file is not None:
+                on_file(source, result)
+    with store.session() as session:
+        run = session.get(IngestRun, run_id)
+        assert run is not None
+        run.finished_at = _now()
+        run.status = "failed" if any(o.failed for o in outcomes) else "ok"
+    return outcomes
+
+
+def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> FileOutcome:
+    """Read one file into the store in one transaction; never raises for bad input."""
+    shown = _display_path(ctx.config, path)
+    source = ctx.source
+    try:
+        checksum = file_checksum(path)
+        size = path.stat().st_size
+    except OSError as exc:
+        return FileOutcome(shown, "failed", error=f"{shown}: cannot read the file ({exc.strerror})")
+    with store.session() as session:
+        done = session.scalar(
+            select(IngestFile.id)
+            .where(
+                IngestFile.source == source.name,
+                IngestFile.path == shown,
+                IngestFile.checksum == checksum,
+                IngestFile.status == "ok",
+            )
+            .limit(1)
+        )
+    if done is not None:
+        return FileOutcome(shown, "skipped")
+    started = _now()
+    outcome = FileOutcome(shown, "ok")
+    try:
+        with store.session() as session:
+            ledger = IngestFile(
+                run_id=run_id,
+                source=source.name,
+                kind=source.kind,
+                path=shown,
+                checksum=checksum,
+                size_bytes=size,
+                status="ok",
+                started_at=started,
+            )
+            session.add(ledger)
+            session.flush()
+            ctx.file_id = ledger.id
+            ctx.file_state = {}
+            _read_into(session, ctx, path, shown, outcome)
+            ledger.rows_read = outcome.read
+            ledger.accepted = outcome.accepted
+            ledger.duplicates = outcome.duplicates
+            ledger.quarantined = outcome.quarantined
+            ledger.finished_at = _now()
+    except FileError as exc:
+        return _record_failure(store, ctx, shown, checksum, size, run_id, started, str(exc))
+    except OSError as exc:
+        message = f"{shown}: cannot read the file ({exc.strerror or exc})"
+        return _record_failure(store, ctx, shown, checksum, size, run_id, started, message)
+    finally:
+        ctx.file_id = None
+        ctx.touched_days.clear()
+        ctx.roster_changed = False
+    assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
+    return outcome
+
+
+def _record_failure(
+    store: Store,
+    ctx: CollectContext,
+    shown: str,
+    checksum: str,
+    size: int,
+    run_id: int,
+    started: dt.datetime,
+    message: str,
+) -> FileOutcome:
+    with store.session() as session:
+        session.add(
+            IngestFile(
+                run_id=run_id,
+                source=ctx.source.name,
+                kind=ctx.source.kind,
+                path=shown,
+                checksum=checksum,
+                size_bytes=size,
+                status="failed",
+                error=message,
+                started_at=started,
+                finished_at=_now(),
+            )
+        )
+    return FileOutcome(shown, "failed", error=message)
+
+
+def _read_into(
+    session: Session, ctx: CollectContext, path: Path, shown: str, outcome: FileOutcome
+) -> None:
+    kind = KINDS[ctx.source.kind]
+    reading = READERS[ctx.source.format](path, ctx.source)
+    if not reading.header:
+        return  # an empty file has no rows
+    converter = RowConverter(kind, ctx, reading.header, shown)
+    for batch in chunked(reading.rows, BATCH_ROWS):
+        good: list[tuple[RawRow, dict]] = []
+        bad: list[tuple[RawRow, RowError]] = []
+        for row in batch:
+            try:
+                good.append((row, converter.convert(row)))
+            except RowError as exc:
+                bad.append((row, exc))
+        written = kind.write(session, ctx, good) if good else None
+        if written is not None:
+            outcome.accepted += written.accepted
+            outcome.duplicates += written.duplicates
+            bad.extend(written.rejected)
+        _quarantine(session, ctx, shown, bad)
+        outcome.read += len(batch)
+        outcome.quarantined += len(bad)
+    kind.after_file(session, ctx)
+
+
+def _quarantine(
+    session: Session, ctx: CollectContext, shown: str, bad: list[tuple[RawRow, RowError]]
+) -> None:
+    if not bad:
+        return
+    source = ctx.source
+    entries = {}
+    for row, error in bad:
+        key = stable_hash(source.name, shown, row.line, row.raw)
+        entries[key] = (row, error)
+    known = set(
+        session.scalars(select(Quarantine.row_key).where(Quarantine.row_key.in_(list(entries))))
+    )
+    now = _now()
+    for key, (row, error) in entries.items():
+        if key in known:
+            continue
+        session.add(
+            Quarantine(
+                row_key=key,
+                file_id=ctx.file_id,
+                source=source.name,
+                kind=source.kind,
+                path=shown,
+                line=row.line,
+                stage=error.stage,
+                reason=error.reason,
+                raw=row.raw[:_RAW_LIMIT],
+                created_at=now,
+            )
+        )
+    session.flush()

@@ -1,0 +1,130 @@
+"""Small pure functions that turn exported text into typed values.
+
+Each raises ``ValueError`` with a sentence a person understands; the collectors turn that into a
+quarantine reason. Dates accept what French and English tools export: ISO 8601, ``dd/mm/yyyy``
+(day-first) or ``mm/dd/yyyy``, with or without seconds, ``h:mm AM`` clocks and ``dd/MMM/yy``
+month names as Jira writes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+_TRUE = {"true", "yes", "y", "oui", "o", "vrai", "1", "x", "on"}
+_FALSE = {"false", "no", "n", "non", "faux", "0", "", "off"}
+_OK = {"ok", "success", "succès", "succes", "réussi", "reussi", "done", "true", "1", "passed"}
+_ERROR = {"error", "erreur", "failed", "failure", "échec", "echec", "ko", "fail", "false", "0"}
+
+_DATE_PARTS = ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
+_MONTH_FIRST = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")
+_TIME_PARTS = ("", " %H:%M:%S", " %H:%M", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p", "T%H:%M:%S")
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def parse_bool(text: str) -> bool:
+    """``Oui``/``Non``, ``yes``/``no``, ``true``/``false``, ``1``/``0``, ``x``/empty."""
+    folded = text.strip().casefold()
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise ValueError(f"{text!r} is not a yes/no value (expected e.g. Oui/Non, yes/no, 1/0)")
+
+
+def parse_outcome(text: str) -> str | None:
+    """Normalize an outcome to ``ok`` or ``error`` (empty means no outcome)."""
+    folded = text.strip().casefold()
+    if not folded:
+        return None
+    if folded in _OK:
+        return "ok"
+    if folded in _ERROR:
+        return "error"
+    raise ValueError(f"{text!r} is not a known outcome (expected ok or error, or map it in values)")
+
+
+def parse_number(text: str, decimal: str = ".") -> float | None:
+    """A number written with ``decimal`` as decimal mark; spaces and thin spaces group digits.
+
+    Empty text is None. With a decimal comma, dots are read as thousands separators.
+    """
+    cleaned = _SPACES.sub("", text)
+    if not cleaned:
+        return None
+    if decimal == ",":
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
+def _candidate_formats(dayfirst: bool) -> list[str]:
+    dates = _DATE_PARTS + _MONTH_FIRST if dayfirst else _MONTH_FIRST + _DATE_PARTS
+    dates = (*dates, "%d/%b/%y", "%d/%b/%Y", "%d-%b-%Y", "%Y/%m/%d")
+    return [d + t for d in dates for t in _TIME_PARTS]
+
+
+class DateParser:
+    """Parses the dates of one column, remembering the format that worked last (fast path).
+
+    Naive times are taken in ``source_tz``; the result is an aware datetime. ``fmt`` forces an
+    explicit ``strptime`` format.
+    """
+
+    def __init__(self, *, dayfirst: bool, fmt: str | None, source_tz: ZoneInfo) -> None:
+        self.fmt = fmt
+        self.source_tz = source_tz
+        self._formats = [fmt] if fmt else _candidate_formats(dayfirst)
+        self._last: str | None = fmt
+
+    def parse(self, text: str) -> dt.datetime:
+        value = text.strip()
+        if not value:
+            raise ValueError("the date is empty")
+        parsed = self._parse_naive_or_aware(value)
+        if parsed.tzinfo is None:
+            # fold=0: an ambiguous autumn hour is read as the first one, deterministically.
+            parsed = parsed.replace(tzinfo=self.source_tz)
+        return parsed
+
+    def _parse_naive_or_aware(self, value: str) -> dt.datetime:
+        if self._last is not None:
+            try:
+                return dt.datetime.strptime(value, self._last)
+            except ValueError:
+                if self.fmt:
+                    raise ValueError(
+                        f"{value!r} does not match the date format {self.fmt!r}"
+                    ) from None
+        if not self.fmt and value[:4].isdigit() and len(value) >= 10 and value[4] in "-/":
+            try:
+                return dt.datetime.fromisoformat(value.replace("/", "-").replace("Z", "+00:00"))
+            except ValueError:
+                pass
+        for candidate in self._formats:
+            try:
+                parsed = dt.datetime.strptime(value, candidate)
+            except ValueError:
+                continue
+            self._last = candidate
+            return parsed
+        raise ValueError(f"{value!r} is not a date this source understands{self._hint(value)}")
+
+    @staticmethod
+    def _hint(value: str) -> str:
+        match = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})", value)
+        if match:
+            day, month = int(match.group(1)), int(match.group(2))
+            if (max(day, month) > 12 and min(day, month) <= 12) or day > 31:
+                return " (no such day)"
+            if day <= 31 and month <= 12:
+                return " (no such day in that month)"
+        return " (set dates.format in the source config if it is unusual)"
+
+
+def parse_date(text: str, *, dayfirst: bool, fmt: str | None = None) -> dt.date:
+    """A calendar date (times, if any, are ignored)."""
+    return DateParser(dayfirst=dayfirst, fmt=fmt, source_tz=ZoneInfo("UTC")).parse(text).date()

@@ -1,0 +1,261 @@
+"""The ``hypercare`` command line (see docs/cli.md and CONTRACT.md).
+
+Exit status: 0 success; 1 a source or the store could not be read; 2 a bad config or bad usage.
+User mistakes print one or a few lines naming the file and key, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hypercare import __version__
+from hypercare.config import CONFIG_ENV, Config, ConfigError, load_config
+from hypercare.formatting import format_kpi, format_number
+from metrics.store import Store, StoreError, open_store
+
+EXIT_SOURCE = 1
+EXIT_CONFIG = 2
+
+_config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=f"Config file (default: ${CONFIG_ENV}, then ./hypercare.yaml).",
+)
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(f"hypercare: {message}", err=True)
+    sys.exit(status)
+
+
+def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn user-facing errors into messages and exit statuses instead of tracebacks."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(str(exc), EXIT_CONFIG)
+        except StoreError as exc:
+            _fail(str(exc), EXIT_SOURCE)
+
+    return wrapper
+
+
+def _open(config: Config) -> Store:
+    return open_store(config.store_url)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hypercare")
+def main() -> None:
+    """Hypercare: adoption, KPIs, alerts and feedback for the weeks after go-live."""
+
+
+@main.command()
+@_config_option
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@friendly_errors
+def collect(config_path: str | None, sources: tuple[str, ...]) -> None:
+    """Run the configured collectors and print what each source read."""
+    from collectors.run import collect as run_collect
+
+    config = load_config(config_path)
+    unknown = [s for s in sources if s not in {src.name for src in config.sources}]
+    if unknown:
+        names = ", ".join(src.name for src in config.sources) or "none"
+        _fail(
+            f"{config.path}: --source {unknown[0]!r} is not a source of this config "
+            f"(sources: {names})",
+            EXIT_CONFIG,
+        )
+    config.secret_key()  # refuse early, before opening anything
+    store = _open(config)
+    try:
+        outcomes = run_collect(config, store, sources, on_file=_print_file(config.locale))
+    finally:
+        store.dispose()
+    _print_summary(outcomes, config.locale)
+    failed = [o for o in outcomes if o.failed]
+    for outcome in failed:
+        if outcome.error:
+            click.echo(f"hypercare: {config.path}: {outcome.error}", err=True)
+        for f in outcome.files:
+            if f.error:
+                click.echo(f"hypercare: {f.error}", err=True)
+    if failed:
+        sys.exit(EXIT_SOURCE)
+
+
+def _print_file(locale: str) -> Callable[[Any, Any], None]:
+    def show(source: Any, outcome: Any) -> None:
+        if not sys.stderr.isatty():
+            return
+        counts = (
+            f"{format_number(outcome.read, locale)} read"
+            if outcome.status == "ok"
+            else outcome.status
+        )
+        click.echo(f"  {source.name}: {outcome.path} — {counts}", err=True)
+
+    return show
+
+
+def _print_summary(outcomes: list[Any], locale: str) -> None:
+    headers = [
+        "source",
+        "kind",
+        "files",
+        "skipped",
+        "read",
+        "accepted",
+        "duplicates",
+        "quarantined",
+    ]
+    rows = []
+    for o in outcomes:
+        rows.append(
+            [
+                o.name,
+                o.kind,
+                str(len([f for f in o.files if f.status == "ok"])),
+                str(len([f for f in o.files if f.status == "skipped"])),
+                *(format_number(o.total(a), locale) for a in headers[4:]),
+            ]
+            + (["FAILED"] if o.failed else [])
+        )
+    click.echo(_table(headers, rows))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row[: len(headers)]):
+            widths[i] = max(widths[i], len(cell))
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        cells = [
+            c.rjust(w) if i >= 2 else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        lines.append("  ".join(cells + row[len(headers) :]).rstrip())
+    return "\n".join(lines)
+
+
+@main.command()
+@_config_option
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day of the snapshot (default: today in the company's timezone).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@friendly_errors
+def report(config_path: str | None, as_of: dt.datetime | None, fmt: str) -> None:
+    """KPI snapshot per scope (all, each team, each wave)."""
+    from metrics.kpis import KPIS
+    from metrics.report import build_report, today_in
+
+    config = load_config(config_path)
+    day = as_of.date() if as_of else today_in(config.tz)
+    store = _open(config)
+    try:
+        result = build_report(store, day, config.privacy.min_group_size)
+    finally:
+        store.dispose()
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    codes = [c for c in KPIS if any(c in v for v in result["scopes"].values())]
+    rows = [
+        [scope, *(format_kpi(values.get(c), KPIS[c].unit, config.locale) for c in codes)]
+        for scope, values in result["scopes"].items()
+    ]
+    click.echo(f"as of {result['as_of']}")
+    click.echo(_table(["scope", *codes], rows))
+    if result["suppressed"]:
+        click.echo(
+            f"suppressed (fewer than {config.privacy.min_group_size} licensed users): "
+            + ", ".join(result["suppressed"])
+        )
+
+
+@main.command()
+@_config_option
+@click.option("--port", type=int, default=None, help="Port of the dashboard (default 8501).")
+@click.option("--headless/--open-browser", default=True, show_default=True)
+@friendly_errors
+def serve(config_path: str | None, port: int | None, headless: bool) -> None:
+    """Serve the Streamlit dashboard on the configured store."""
+    config = load_config(config_path)
+    store = _open(config)  # migrate and check the store before the server starts
+    store.dispose()
+    sys.exit(run_dashboard(config.path, port=port, headless=headless))
+
+
+def run_dashboard(config_path: Path, *, port: int | None = None, headless: bool = True) -> int:
+    """Run ``streamlit run dashboard/app.py`` on a config; returns the exit status."""
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app)]
+    command += ["--server.headless", "true" if headless else "false"]
+    command += ["--browser.gatherUsageStats", "false"]
+    if port is not None:
+        command += ["--server.port", str(port)]
+    env = dict(os.environ, **{CONFIG_ENV: str(config_path.resolve())})
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+@main.command()
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    help="Store URL (default: SQLite in hypercare-demo/hypercare.db).",
+)
+@click.option(
+    "--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True
+)
+@click.option("--no-serve", is_flag=True, help="Build the demo store and stop.")
+@click.option("--reset", is_flag=True, help="Empty a non-empty --db store first.")
+@click.option("--port", type=int, default=None, help="Port of the dashboard.")
+@friendly_errors
+def demo(db_url: str | None, directory: str, no_serve: bool, reset: bool, port: int | None) -> None:
+    """Build a demo company through the real collectors, then serve the dashboard."""
+    from hypercare.demo.build import DemoError, build_demo
+
+    try:
+        result = build_demo(Path(directory), db_url=db_url, reset=reset, echo=click.echo)
+    except DemoError as exc:
+        _fail(str(exc), EXIT_CONFIG)
+        return
+    click.echo(
+        f"\nDemo ready: {result.config_path} (store {result.store_label}).\n"
+        f"Next: hypercare report --config {result.config_path}"
+    )
+    if not no_serve:
+        sys.exit(run_dashboard(result.config_path, port=port))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,498 @@
+"""Loading and validating ``hypercare.yaml``.
+
+Every error names the file, the key path, what was expected and what was found; all the problems
+of a file are reported at once. Secrets never come from the YAML: the database URL may be
+overridden by ``HYPERCARE_DB_URL`` and the pseudonymization key comes from
+``HYPERCARE_SECRET_KEY`` (or ``.streamlit/secrets.toml`` next to the config file).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
+
+from collectors.kinds import KINDS
+from collectors.readers import READERS
+
+CONFIG_ENV = "HYPERCARE_CONFIG"
+DB_URL_ENV = "HYPERCARE_DB_URL"
+SECRET_KEY_ENV = "HYPERCARE_SECRET_KEY"
+LOCALES = ("fr", "en")
+ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-1", "iso-8859-15")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; ``str()`` is the message shown to the user."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    """CSV dialect of a source; ``None`` means detected from the file."""
+
+    delimiter: str | None = None
+    encoding: str = "auto"
+    decimal: str = "."
+    quotechar: str = '"'
+
+
+@dataclass(frozen=True)
+class DateOptions:
+    """How dates of a source are read: day-first, an explicit format, the zone of naive times."""
+
+    dayfirst: bool | None = None  # None: day-first when the config's locale is fr
+    format: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One entry of ``sources:``."""
+
+    name: str
+    kind: str
+    format: str
+    path: str
+    index: int
+    csv: CsvOptions = field(default_factory=CsvOptions)
+    dates: DateOptions = field(default_factory=DateOptions)
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def key_path(self) -> str:
+        return f"sources[{self.index}]"
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    pseudonymize: bool = True
+    min_group_size: int = 5
+    retention_days: int = 400
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    first_response: float | None
+    resolution: float | None
+
+
+@dataclass
+class Config:
+    """A validated configuration. ``base_dir`` anchors every relative path of the file."""
+
+    path: Path
+    store_url: str
+    privacy: PrivacyConfig
+    locale: str
+    timezone: str
+    core_features: list[str]
+    targets: dict[str, float]
+    sla_hours: dict[str, SlaTarget]
+    sources: list[SourceConfig]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def source(self, name: str) -> SourceConfig:
+        for src in self.sources:
+            if src.name == name:
+                return src
+        raise KeyError(name)
+
+    def secret(self, name: str) -> str | None:
+        """A secret from the environment, else from ``.streamlit/secrets.toml`` beside the file."""
+        return read_secret(name, self.base_dir)
+
+    def secret_key(self) -> bytes | None:
+        """The pseudonymization key, or None when pseudonymization is off.
+
+        Raises ConfigError when pseudonymization is on and no key is set.
+        """
+        if not self.privacy.pseudonymize:
+            return None
+        key = self.secret(SECRET_KEY_ENV)
+        if not key:
+            raise ConfigError(
+                self.path,
+                [
+                    "privacy.pseudonymize: true needs a secret key, and none is set: export "
+                    f"{SECRET_KEY_ENV}=<a long random string> (or put {SECRET_KEY_ENV} in "
+                    ".streamlit/secrets.toml next to the config), or set privacy.pseudonymize: "
+                    "false to store identifiers as they are"
+                ],
+            )
+        return key.encode("utf-8")
+
+
+def read_secret(name: str, base_dir: Path | None = None) -> str | None:
+    """Look a secret up in the environment, then in ``base_dir/.streamlit/secrets.toml``."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    if base_dir is not None:
+        secrets_file = base_dir / ".streamlit" / "secrets.toml"
+        if secrets_file.is_file():
+            try:
+                data = tomllib.loads(secrets_file.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                return None
+            found = data.get(name) or data.get(name.lower())
+            if isinstance(found, str) and found:
+                return found
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Validation helpers: each records a problem and returns a usable default so that every
+# problem of the file is reported in one go.
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{value!r}"
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, key: str, expected: str, found: Any) -> None:
+        self.problems.append(f"{key}: expected {expected}, found {_describe(found)}")
+
+    def unknown_keys(self, mapping: dict, allowed: tuple[str, ...], prefix: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                where = f"{prefix}.{key}" if prefix else str(key)
+                extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+                self.problems.append(
+                    f"{where}: unknown key{extra}; expected one of {', '.join(allowed)}"
+                )
+
+    def mapping(self, value: Any, key: str) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(key, "a mapping", value)
+            return {}
+        return value
+
+    def string(self, value: Any, key: str, default: str | None = None) -> str | None:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(key, "a text value", value)
+            return default
+        return str(value)
+
+    def boolean(self, value: Any, key: str, default: bool | None) -> bool | None:
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(key, "true or false", value)
+            return default
+        return value
+
+    def integer(self, value: Any, key: str, default: int, minimum: int = 0) -> int:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.fail(key, f"a whole number ≥ {minimum}", value)
+            return default
+        return value
+
+    def number(self, value: Any, key: str) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(key, "a number", value)
+            return None
+        return float(value)
+
+    def choice(self, value: Any, key: str, choices: tuple[str, ...], default: str) -> str:
+        if value is None:
+            return default
+        if value not in choices:
+            self.fail(key, f"one of {', '.join(choices)}", value)
+            return default
+        return value
+
+
+TOP_LEVEL_KEYS = (
+    "store",
+    "privacy",
+    "locale",
+    "timezone",
+    "core_features",
+    "targets",
+    "support",
+    "sources",
+)
+SOURCE_KEYS = ("name", "kind", "format", "path", "csv", "dates", "columns", "values")
+
+
+def _check_store(chk: _Checker, raw: dict, path: Path) -> str:
+    store = chk.mapping(raw.get("store"), "store")
+    chk.unknown_keys(store, ("url",), "store")
+    url = chk.string(store.get("url"), "store.url", "sqlite:///hypercare.db") or ""
+    env_url = os.environ.get(DB_URL_ENV)
+    if url and not env_url:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            chk.fail("store.url", "a database URL such as sqlite:///hypercare.db", url)
+            return url
+        if parsed.password:
+            chk.problems.append(
+                "store.url: a password does not belong in the config file; put the whole URL "
+                f"in the environment variable {DB_URL_ENV} instead"
+            )
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            db_path = Path(parsed.database)
+            if not db_path.is_absolute():
+                url = parsed.set(database=str(path.parent / db_path)).render_as_string(
+                    hide_password=False
+                )
+    return env_url or url
+
+
+def _check_privacy(chk: _Checker, raw: dict) -> PrivacyConfig:
+    privacy = chk.mapping(raw.get("privacy"), "privacy")
+    chk.unknown_keys(privacy, ("pseudonymize", "min_group_size", "retention_days"), "privacy")
+    return PrivacyConfig(
+        pseudonymize=bool(chk.boolean(privacy.get("pseudonymize"), "privacy.pseudonymize", True)),
+        min_group_size=chk.integer(
+            privacy.get("min_group_size"), "privacy.min_group_size", 5, minimum=1
+        ),
+        retention_days=chk.integer(
+            privacy.get("retention_days"), "privacy.retention_days", 400, minimum=1
+        ),
+    )
+
+
+def _check_timezone(chk: _Checker, value: Any, key: str, default: str | None) -> str | None:
+    name = chk.string(value, key, default)
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        chk.fail(key, "an IANA time zone such as Europe/Paris", name)
+        return default
+    return name
+
+
+def _check_sla(chk: _Checker, raw: dict) -> dict[str, SlaTarget]:
+    support = chk.mapping(raw.get("support"), "support")
+    chk.unknown_keys(support, ("sla_hours",), "support")
+    sla = chk.mapping(support.get("sla_hours"), "support.sla_hours")
+    out: dict[str, SlaTarget] = {}
+    for priority, targets in sla.items():
+        key = f"support.sla_hours.{priority}"
+        targets = chk.mapping(targets, key)
+        chk.unknown_keys(targets, ("first_response", "resolution"), key)
+        out[str(priority).casefold()] = SlaTarget(
+            first_response=chk.number(targets.get("first_response"), f"{key}.first_response"),
+            resolution=chk.number(targets.get("resolution"), f"{key}.resolution"),
+        )
+    return out
+
+
+def _check_source(chk: _Checker, raw: Any, index: int, seen: set[str]) -> SourceConfig | None:
+    key = f"sources[{index}]"
+    if not isinstance(raw, dict):
+        chk.fail(key, "a mapping with name, kind, format and path", raw)
+        return None
+    name = chk.string(raw.get("name"), f"{key}.name")
+    if not name:
+        chk.problems.append(f"{key}.name: expected a name for this source, found nothing")
+        name = f"source{index}"
+    elif name in seen:
+        chk.problems.append(f"{key}.name: {name!r} is already the name of another source")
+    seen.add(name)
+    key = f"sources[{index}] ({name})"
+    chk.unknown_keys(raw, SOURCE_KEYS, key)
+    kind = chk.string(raw.get("kind"), f"{key}.kind")
+    if kind not in KINDS:
+        chk.fail(f"{key}.kind", f"one of {', '.join(sorted(KINDS))}", kind)
+        return None
+    fmt = chk.string(raw.get("format"), f"{key}.format", "csv")
+    if fmt not in READERS:
+        chk.fail(f"{key}.format", f"one of {', '.join(sorted(READERS))}", fmt)
+    path = chk.string(raw.get("path"), f"{key}.path")
+    if not path:
+        chk.problems.append(f"{key}.path: expected the file (or glob) to read, found nothing")
+
+    csv_raw = chk.mapping(raw.get("csv"), f"{key}.csv")
+    chk.unknown_keys(csv_raw, ("delimiter", "encoding", "decimal", "quotechar"), f"{key}.csv")
+    delimiter = chk.string(csv_raw.get("delimiter"), f"{key}.csv.delimiter")
+    if delimiter is not None:
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+        if len(delimiter) != 1:
+            chk.fail(f"{key}.csv.delimiter", 'a single character such as ";" or ","', delimiter)
+            delimiter = None
+    encoding = chk.string(csv_raw.get("encoding"), f"{key}.csv.encoding", "auto") or "auto"
+    if encoding.lower() not in ENCODINGS:
+        chk.fail(f"{key}.csv.encoding", f"one of {', '.join(ENCODINGS)}", encoding)
+        encoding = "auto"
+    decimal = chk.string(csv_raw.get("decimal"), f"{key}.csv.decimal", ".") or "."
+    if decimal not in (".", ","):
+        chk.fail(f"{key}.csv.decimal", '"." or ","', decimal)
+        decimal = "."
+    quotechar = chk.string(csv_raw.get("quotechar"), f"{key}.csv.quotechar", '"') or '"'
+    if len(quotechar) != 1:
+        chk.fail(f"{key}.csv.quotechar", "a single character", quotechar)
+        quotechar = '"'
+
+    dates_raw = chk.mapping(raw.get("dates"), f"{key}.dates")
+    chk.unknown_keys(dates_raw, ("dayfirst", "format", "timezone"), f"{key}.dates")
+    dates = DateOptions(
+        dayfirst=chk.boolean(dates_raw.get("dayfirst"), f"{key}.dates.dayfirst", None),
+        format=chk.string(dates_raw.get("format"), f"{key}.dates.format"),
+        timezone=_check_timezone(chk, dates_raw.get("timezone"), f"{key}.dates.timezone", None),
+    )
+
+    fields = KINDS[kind].fields
+    columns_raw = chk.mapping(raw.get("columns"), f"{key}.columns")
+    chk.unknown_keys(columns_raw, tuple(fields), f"{key}.columns")
+    columns = {str(k): chk.string(v, f"{key}.columns.{k}") or "" for k, v in columns_raw.items()}
+    values_raw = chk.mapping(raw.get("values"), f"{key}.values")
+    chk.unknown_keys(values_raw, tuple(fields), f"{key}.values")
+    values: dict[str, dict[str, Any]] = {}
+    for fname, mapping in values_raw.items():
+        mapping = chk.mapping(mapping, f"{key}.values.{fname}")
+        values[str(fname)] = {str(k): v for k, v in mapping.items()}
+    return SourceConfig(
+        name=name,
+        kind=kind,
+        format=fmt or "csv",
+        path=path or "",
+        index=index,
+        csv=CsvOptions(delimiter, encoding.lower(), decimal, quotechar),
+        dates=dates,
+        columns=columns,
+        values=values,
+    )
+
+
+def parse_config(raw: Any, path: Path) -> Config:
+    """Validate an already-parsed YAML document; raise ConfigError listing every problem."""
+    chk = _Checker()
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            path, [f"(top level): expected a mapping of keys, found {_describe(raw)}"]
+        )
+    chk.unknown_keys(raw, TOP_LEVEL_KEYS, "")
+    store_url = _check_store(chk, raw, path)
+    privacy = _check_privacy(chk, raw)
+    locale = chk.choice(raw.get("locale"), "locale", LOCALES, "fr")
+    timezone = _check_timezone(chk, raw.get("timezone"), "timezone", "Europe/Paris") or "UTC"
+
+    core_raw = raw.get("core_features") or []
+    if not isinstance(core_raw, list) or not all(isinstance(f, str) for f in core_raw):
+        chk.fail("core_features", "a list of feature names", core_raw)
+        core_raw = []
+
+    from metrics.kpis import KPIS  # local import: metrics imports nothing from here
+
+    targets_raw = chk.mapping(raw.get("targets"), "targets")
+    targets: dict[str, float] = {}
+    for code, value in targets_raw.items():
+        if code not in KPIS:
+            hint = difflib.get_close_matches(str(code), list(KPIS), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            chk.problems.append(
+                f"targets.{code}: unknown KPI code{extra}; expected one of {', '.join(KPIS)}"
+            )
+            continue
+        number = chk.number(value, f"targets.{code}")
+        if number is not None:
+            targets[str(code)] = number
+
+    sla = _check_sla(chk, raw)
+
+    sources_raw = raw.get("sources") or []
+    sources: list[SourceConfig] = []
+    if not isinstance(sources_raw, list):
+        chk.fail("sources", "a list of sources", sources_raw)
+    else:
+        seen: set[str] = set()
+        for index, item in enumerate(sources_raw):
+            src = _check_source(chk, item, index, seen)
+            if src is not None:
+                sources.append(src)
+    if chk.problems:
+        raise ConfigError(path, chk.problems)
+    return Config(
+        path=path,
+        store_url=store_url,
+        privacy=privacy,
+        locale=locale,
+        timezone=timezone,
+        core_features=list(core_raw),
+        targets=targets,
+        sla_hours=sla,
+        sources=sources,
+    )
+
+
+def resolve_config_path(path: str | Path | None) -> Path:
+    """``--config`` if given, else ``$HYPERCARE_CONFIG``, else ``./hypercare.yaml``."""
+    if path:
+        return Path(path)
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else Path("hypercare.yaml")
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate a config file (see ``resolve_config_path`` for the default)."""
+    file = resolve_config_path(path)
+    if not file.is_file():
+        raise ConfigError(
+            file,
+            [
+                "no such config file; pass --config FILE, set HYPERCARE_CONFIG, or start from "
+                "hypercare.example.yaml (or run `hypercare demo`)"
+            ],
+        )
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(file, [f"the file is not UTF-8 text ({exc.reason})"]) from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        raise ConfigError(file, [f"{where}: not valid YAML: {exc.problem}"]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(file, [f"not valid YAML: {exc}"]) from exc
+    return parse_config(raw, file.resolve())

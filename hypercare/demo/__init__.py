@@ -1,0 +1,1 @@
+"""Demo data: raw export files of a fictional company, loaded through the real collectors."""

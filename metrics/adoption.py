@@ -1,0 +1,210 @@
+"""User-count KPIs in SQL over the daily rollup: licensed users, DAU / WAU / MAU, adoption and
+activation, for every scope at once, for one as-of day or as a daily series.
+
+Windows end on the as-of day, inclusive; days are the company's local calendar days (the rollup
+stores them so). People outside the roster count in scope ``all`` for DAU / WAU / MAU, never in a
+team or wave, and never in adoption (whose numerator counts licensed people only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Date, and_, case, column, distinct, func, literal, or_, select, values
+from sqlalchemy.orm import Session
+
+from metrics.scopes import ALL, Scope, group_column, licensed_counts
+from metrics.store.models import Person, UsageDaily
+
+WINDOWS = {"dau": 1, "wau": 7, "mau": 30}
+USER_KPIS = ("licensed_users", "dau", "wau", "mau", "adoption_rate", "activation_rate")
+
+Values = dict[str, float | int | None]
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _grouped(grouping: str):
+    if grouping == "all":
+        return literal("all")
+    return group_column(grouping)
+
+
+def has_usage(session: Session, as_of: dt.date | None = None) -> bool:
+    """Whether the store holds any usage (on or before ``as_of``)."""
+    query = select(UsageDaily.day).limit(1)
+    if as_of is not None:
+        query = query.where(UsageDaily.day <= as_of)
+    return session.scalar(query) is not None
+
+
+def _scope(grouping: str, value: Any) -> Scope:
+    return ALL if grouping == "all" else Scope(grouping, value)
+
+
+def user_kpis(session: Session, as_of: dt.date) -> dict[Scope, Values]:
+    """The user-count KPIs of every scope on ``as_of``."""
+    licensed = licensed_counts(session)
+    any_usage = has_usage(session, as_of)
+    counts: dict[Scope, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    start = {code: as_of - dt.timedelta(days=days - 1) for code, days in WINDOWS.items()}
+    for grouping in ("all", "team", "wave"):
+        label = _grouped(grouping)
+        in_window = {
+            code: func.count(distinct(case((UsageDaily.day >= start[code], UsageDaily.person_key))))
+            for code in ("dau", "wau")
+        }
+        query = (
+            select(
+                label,
+                in_window["dau"],
+                in_window["wau"],
+                func.count(distinct(UsageDaily.person_key)),
+                func.count(
+                    distinct(
+                        case(
+                            (
+                                and_(UsageDaily.day >= start["wau"], Person.licensed),
+                                UsageDaily.person_key,
+                            )
+                        )
+                    )
+                ),
+            )
+            .select_from(UsageDaily)
+            .outerjoin(Person, Person.person_key == UsageDaily.person_key)
+            .where(UsageDaily.day >= start["mau"], UsageDaily.day <= as_of)
+            .group_by(label)
+        )
+        if grouping != "all":
+            query = query.where(label.is_not(None))
+        for value, dau, wau, mau, wau_licensed in session.execute(query):
+            c = counts[_scope(grouping, value)]
+            c.update(dau=dau, wau=wau, mau=mau, wau_licensed=wau_licensed)
+        activated = (
+            select(label, func.count(distinct(Person.person_key)))
+            .select_from(Person)
+            .join(UsageDaily, UsageDaily.person_key == Person.person_key)
+            .where(
+                Person.licensed,
+                UsageDaily.day <= as_of,
+                or_(Person.go_live.is_(None), UsageDaily.day >= Person.go_live),
+            )
+            .group_by(label)
+        )
+        for value, n in session.execute(activated):
+            counts[_scope(grouping, value)]["activated"] = n
+
+    result: dict[Scope, Values] = {}
+    for scope in sorted(set(licensed) | {ALL}):
+        n = licensed.get(scope, 0)
+        c = counts[scope]
+        result[scope] = {
+            "licensed_users": n,
+            "dau": c["dau"] if any_usage else None,
+            "wau": c["wau"] if any_usage else None,
+            "mau": c["mau"] if any_usage else None,
+            "adoption_rate": _ratio(c["wau_licensed"], n) if any_usage else None,
+            "activation_rate": _ratio(c["activated"], n) if any_usage else None,
+        }
+    return result
+
+
+def daily_series(
+    session: Session, start: dt.date, end: dt.date, groupings: tuple[str, ...] = ("all", "team")
+) -> list[dict[str, Any]]:
+    """One row per day, scope and user KPI between ``start`` and ``end`` (inclusive).
+
+    Rows are ``{"day", "scope", "kpi", "value"}``; days before any usage give null values.
+    """
+    if end < start:
+        return []
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    licensed = licensed_counts(session)
+    first_day = session.scalar(select(func.min(UsageDaily.day)))
+    cal = values(
+        column("day", Date), column("start7", Date), column("start30", Date), name="cal"
+    ).data([(d, d - dt.timedelta(days=6), d - dt.timedelta(days=29)) for d in days])
+    counts: dict[tuple[dt.date, Scope], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for grouping in groupings:
+        label = _grouped(grouping)
+        query = (
+            select(
+                cal.c.day,
+                label,
+                func.count(distinct(case((UsageDaily.day == cal.c.day, UsageDaily.person_key)))),
+                func.count(distinct(case((UsageDaily.day >= cal.c.start7, UsageDaily.person_key)))),
+                func.count(distinct(UsageDaily.person_key)),
+                func.count(
+                    distinct(
+                        case(
+                            (
+                                and_(UsageDaily.day >= cal.c.start7, Person.licensed),
+                                UsageDaily.person_key,
+                            )
+                        )
+                    )
+                ),
+            )
+            .select_from(cal)
+            .join(UsageDaily, UsageDaily.day.between(cal.c.start30, cal.c.day))
+            .outerjoin(Person, Person.person_key == UsageDaily.person_key)
+            .group_by(cal.c.day, label)
+        )
+        for day, value, dau, wau, mau, wau_licensed in session.execute(query):
+            if grouping != "all" and value is None:
+                continue
+            c = counts[(_as_date(day), _scope(grouping, value))]
+            c.update(dau=dau, wau=wau, mau=mau, wau_licensed=wau_licensed)
+
+    # Activation over time: each licensed person's first active day since their go-live.
+    first_use = (
+        select(Person.person_key, Person.team, Person.wave, func.min(UsageDaily.day))
+        .join(UsageDaily, UsageDaily.person_key == Person.person_key)
+        .where(
+            Person.licensed,
+            or_(Person.go_live.is_(None), UsageDaily.day >= Person.go_live),
+        )
+        .group_by(Person.person_key, Person.team, Person.wave)
+    )
+    firsts: dict[Scope, list[dt.date]] = defaultdict(list)
+    for _, team, wave, first in session.execute(first_use):
+        first = _as_date(first)
+        firsts[ALL].append(first)
+        firsts[Scope("team", team)].append(first)
+        if wave is not None:
+            firsts[Scope("wave", wave)].append(first)
+
+    rows: list[dict[str, Any]] = []
+    scopes = [s for s in sorted(licensed) if s.kind in groupings]
+    for scope in scopes:
+        n = licensed.get(scope, 0)
+        for day in days:
+            live = first_day is not None and _as_date(first_day) <= day
+            c = counts.get((day, scope), {})
+            activated = sum(1 for f in firsts.get(scope, ()) if f <= day)
+            kpis = {
+                "licensed_users": n,
+                "dau": c.get("dau", 0) if live else None,
+                "wau": c.get("wau", 0) if live else None,
+                "mau": c.get("mau", 0) if live else None,
+                "adoption_rate": _ratio(c.get("wau_licensed", 0), n) if live else None,
+                "activation_rate": _ratio(activated, n) if live else None,
+            }
+            rows.extend(
+                {"day": day, "scope": str(scope), "kpi": code, "value": value}
+                for code, value in kpis.items()
+            )
+    return rows
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))

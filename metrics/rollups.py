@@ -1,0 +1,62 @@
+"""Daily rollups: one row per person and local day, refreshed only for the days new data touched.
+
+Usage events carry the pseudonymized identifier they were logged under; the rollup resolves it to
+the roster person (an e-mail alias maps to the person's matricule) so that every KPI counts people,
+not identifiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import Integer, and_, case, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from metrics.store.models import PersonAlias, UsageDaily, UsageEvent
+
+
+def _rollup_select(day_filter):
+    person = func.coalesce(PersonAlias.person_key, UsageEvent.user_key)
+    return (
+        select(
+            UsageEvent.day,
+            person,
+            func.count(),
+            func.sum(case((UsageEvent.outcome == "ok", 1), else_=0)).cast(Integer),
+            func.sum(case((UsageEvent.outcome == "error", 1), else_=0)).cast(Integer),
+        )
+        .select_from(UsageEvent)
+        .outerjoin(PersonAlias, PersonAlias.alias_key == UsageEvent.user_key)
+        .where(day_filter)
+        .group_by(UsageEvent.day, person)
+    )
+
+
+def refresh_days(session: Session, days: Iterable[dt.date]) -> int:
+    """Recompute the rollup of the days between the earliest and latest of ``days``.
+
+    Returns the number of rollup rows written. Runs inside the caller's transaction, so a file's
+    events and its rollups are committed together.
+    """
+    days = list(days)
+    if not days:
+        return 0
+    low, high = min(days), max(days)
+    session.execute(delete(UsageDaily).where(and_(UsageDaily.day >= low, UsageDaily.day <= high)))
+    columns = ["day", "person_key", "events", "ok_events", "error_events"]
+    result = session.execute(
+        insert(UsageDaily).from_select(
+            columns, _rollup_select(and_(UsageEvent.day >= low, UsageEvent.day <= high))
+        )
+    )
+    return result.rowcount or 0
+
+
+def refresh_all(session: Session) -> int:
+    """Rebuild every rollup row (after the roster's aliases changed)."""
+    bounds = session.execute(select(func.min(UsageEvent.day), func.max(UsageEvent.day))).one()
+    if bounds[0] is None:
+        session.execute(delete(UsageDaily))
+        return 0
+    return refresh_days(session, [bounds[0], bounds[1]])
