@@ -126,9 +126,11 @@ def daily_series(
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     licensed = licensed_counts(session)
     first_day = session.scalar(select(func.min(UsageDaily.day)))
-    cal = values(
-        column("day", Date), column("start7", Date), column("start30", Date), name="cal"
-    ).data([(d, d - dt.timedelta(days=6), d - dt.timedelta(days=29)) for d in days])
+    cal = (
+        values(column("day", Date), column("start7", Date), column("start30", Date), name="cal")
+        .data([(d, d - dt.timedelta(days=6), d - dt.timedelta(days=29)) for d in days])
+        .cte("cal")
+    )
     counts: dict[tuple[dt.date, Scope], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for grouping in groupings:
         label = _grouped(grouping)

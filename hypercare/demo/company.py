@@ -519,7 +519,7 @@ def _day_factor(day: dt.date, holidays: set[dt.date]) -> float:
     """Relative chance of working in the tool on ``day``: weekends and holidays are quiet."""
     if day in holidays:
         return 0.03
-    return {5: 0.05, 6: 0.02}.get(day.weekday(), 1.0)
+    return {5: 0.04, 6: 0.015}.get(day.weekday(), 1.0)
 
 
 def _months(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
@@ -564,13 +564,19 @@ def _session_seconds(rng: random.Random, count: int, limit: int, taken: set[int]
         span = sum(gaps)
         hour = rng.choices([h for h, _ in hours], weights=[w for _, w in hours])[0]
         begin = hour * 3600 + rng.randrange(3600)
-        begin = max(_DAY_START_S, min(begin, limit - 1 - span))
+        if begin + span >= limit:  # the session would run past the end of the day
+            begin = limit - 1 - span - rng.randrange(1800)
+        begin = max(_DAY_START_S, begin)
         offsets = [begin]
         for gap in gaps:
             offsets.append(offsets[-1] + gap)
         for second in offsets:
-            while second in taken:  # keep (user, timestamp) unique
-                second += 1
+            step = 1
+            while second in taken or second >= limit:  # keep (user, timestamp) unique
+                if second >= limit:
+                    second, step = limit - 1, -1
+                else:
+                    second += step
             taken.add(second)
             seconds.append(second)
     return seconds
