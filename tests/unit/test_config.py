@@ -131,7 +131,7 @@ def test_top_level_must_be_a_mapping(write):
 def test_secret_key_required_when_pseudonymizing(make_config, monkeypatch):
     config = load_config(make_config(VALID))
     monkeypatch.delenv("HYPERCARE_SECRET_KEY")
-    with pytest.raises(ConfigError, match="needs a secret key.*HYPERCARE_SECRET_KEY"):
+    with pytest.raises(ConfigError, match=r"needs a secret key.*HYPERCARE_SECRET_KEY"):
         config.secret_key()
 
 

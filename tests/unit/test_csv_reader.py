@@ -38,7 +38,7 @@ def test_cp1252_is_detected(write):
 def test_wrong_explicit_encoding_names_the_file_and_the_fix(write):
     path = write("latin.csv", "a;b\né;è\n", encoding="cp1252")
     with pytest.raises(FileError, match=r"latin.csv: the file is not utf-8-sig text.*csv.encoding"):
-        _, rows = rows_of(path, encoding="utf-8")
+        rows_of(path, encoding="utf-8")
 
 
 def test_quoted_multiline_cell_keeps_its_starting_line(write):

@@ -88,5 +88,5 @@ def test_jira_month_names_and_am_pm():
 
 def test_impossible_day_is_explained():
     parser = DateParser(dayfirst=True, fmt=None, source_tz=PARIS)
-    with pytest.raises(ValueError, match="'31/02/2026 10:00:00' is not a date.*no such day"):
+    with pytest.raises(ValueError, match=r"'31/02/2026 10:00:00' is not a date.*no such day"):
         parser.parse("31/02/2026 10:00:00")
