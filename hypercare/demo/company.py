@@ -553,8 +553,9 @@ def _decimal(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-def _session_seconds(rng: random.Random, count: int, limit: int, taken: set[int]) -> list[int]:
-    """Seconds-of-day of ``count`` events spread over a few short sessions before ``limit``."""
+def _session_seconds(rng: random.Random, count: int, limit: int) -> list[int]:
+    """Distinct seconds-of-day of ``count`` events, in a few short sessions before ``limit``."""
+    taken: set[int] = set()
     sessions = 1 + (count - 1) // 5
     sizes = [count // sessions + (1 if i < count % sessions else 0) for i in range(sessions)]
     hours = [(h, w) for h, w in _HOUR_WEIGHTS.items() if h * 3600 < limit]
@@ -582,13 +583,13 @@ def _session_seconds(rng: random.Random, count: int, limit: int, taken: set[int]
     return seconds
 
 
-Row = list[str]
-_Keyed = tuple[dt.datetime, str, Row]
+_Row = list[str]
+_Keyed = tuple[dt.datetime, str, _Row]
 
 
 def _usage_rows(
     rng: random.Random, people: Sequence[_Person], today: dt.date
-) -> dict[tuple[int, int], list[Row]]:
+) -> dict[tuple[int, int], list[_Row]]:
     """Simulate every usage event and group the formatted rows by calendar month."""
     pilot = today - dt.timedelta(days=WAVE_OFFSETS_DAYS["pilote"])
     months = _months(pilot, today)
@@ -610,7 +611,7 @@ def _usage_rows(
             if rng.random() < p:
                 count = min(15, max(2, round(rng.gauss(person.intensity, 2.5))))
                 midnight = dt.datetime.combine(day, dt.time())
-                for second in _session_seconds(rng, count, limit, set()):
+                for second in _session_seconds(rng, count, limit):
                     when = midnight + dt.timedelta(seconds=second)
                     user = person.email if rng.random() < _EMAIL_SHARE else person.matricule
                     fields = _event_fields(rng, person.team.modules, person.team.error_rate)
@@ -641,7 +642,7 @@ def _usage_rows(
             ]
             keyed[(day.year, day.month)].append((when, user, row))
 
-    result: dict[tuple[int, int], list[Row]] = {}
+    result: dict[tuple[int, int], list[_Row]] = {}
     for month in months:
         entries = sorted(keyed[month], key=lambda entry: (entry[0], entry[1], entry[2]))
         result[month] = [row for _, _, row in entries]
@@ -649,14 +650,23 @@ def _usage_rows(
 
 
 def _corrupt(
-    rng: random.Random, rows_by_month: dict[tuple[int, int], list[Row]], today: dt.date
+    rng: random.Random, rows_by_month: dict[tuple[int, int], list[_Row]], today: dt.date
 ) -> int:
     """Insert the deliberately malformed rows and one exact duplicate; return the bad count.
 
     One file gets a row with a day that does not exist in its month and a row with an empty
     ``Utilisateur``; another gets a row with an unknown ``Statut`` plus a verbatim copy of an
-    earlier row. The current (partial) month is left clean when possible.
+    earlier row. The current (partial) month is left clean when possible. Every row used as
+    a template belongs to a roster member, so the "not in roster" count stays exact.
     """
+
+    def employee_row_index(rows: list[_Row]) -> int:
+        while True:
+            index = rng.randrange(len(rows))
+            user = rows[index][1]
+            if user and not user.startswith("EXT") and rows[index][4] != UNKNOWN_STATUS:
+                return index
+
     months = [m for m in rows_by_month if rows_by_month[m]]
     past = [m for m in months if m != (today.year, today.month)]
     pool = past if len(past) >= 2 else months
@@ -667,21 +677,20 @@ def _corrupt(
     rows = rows_by_month[first]
     year, month = first
     impossible_day = calendar.monthrange(year, month)[1] + 1
-    source = rng.choice(rows)
+    source = rows[employee_row_index(rows)]
     bad_date = [f"{impossible_day:02d}/{month:02d}/{year} 10:00:00", *source[1:5]]
     bad_date.append(_decimal(rng.uniform(300.0, 3000.0)))
     rows.insert(rng.randrange(len(rows) // 2, len(rows) + 1), bad_date)
-    index = rng.randrange(len(rows))
+    index = employee_row_index(rows)
     while rows[index] is bad_date:
-        index = rng.randrange(len(rows))
+        index = employee_row_index(rows)
     empty_user = [rows[index][0], "", *rows[index][2:5], _decimal(rng.uniform(300.0, 3000.0))]
     rows.insert(index + 1, empty_user)
 
     rows = rows_by_month[second]
-    index = rng.randrange(len(rows) - 1)
-    duplicate = list(rows[index])
-    rows.insert(min(len(rows), index + rng.randint(1, 25)), duplicate)
-    index = rng.randrange(len(rows))
+    index = employee_row_index(rows)
+    rows.insert(min(len(rows), index + rng.randint(1, 25)), list(rows[index]))
+    index = employee_row_index(rows)
     unknown_status = [*rows[index][:4], UNKNOWN_STATUS, _decimal(rng.uniform(300.0, 3000.0))]
     rows.insert(index + 1, unknown_status)
     return 3
