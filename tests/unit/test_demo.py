@@ -33,7 +33,7 @@ def sqlite_demo(tmp_path_factory):
 
 
 def test_demo_loads_through_the_collectors_with_plausible_kpis(sqlite_demo):
-    directory, result = sqlite_demo
+    _, result = sqlite_demo
     by_name = {o.name: o for o in result.outcomes}
     usage = by_name["usage"]
     assert not usage.failed
