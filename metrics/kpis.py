@@ -264,3 +264,19 @@ def meets_target(code: str, value: float | None, target: float | None) -> bool |
     if value is None or target is None:
         return None
     return value >= target if KPIS[code].direction == "up" else value <= target
+
+
+def glossary_markdown() -> str:
+    """The data dictionary as a Markdown table (docs/kpis.md embeds it; a test keeps it current)."""
+    lines = [
+        "| code | English | français | definition | unit | direction | default target | computed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for k in _DEFS:
+        target = "" if k.default_target is None else f"{k.default_target:g}"
+        arrow = "↑ higher is better" if k.direction == "up" else "↓ lower is better"
+        lines.append(
+            f"| `{k.code}` | {k.label_en} | {k.label_fr} | {k.formula_en} | {k.unit} | {arrow} "
+            f"| {target} | {'yes' if k.computed else 'not yet'} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -667,7 +667,11 @@ def _corrupt(
             if user and not user.startswith("EXT") and rows[index][4] != UNKNOWN_STATUS:
                 return index
 
-    months = [m for m in rows_by_month if rows_by_month[m]]
+    months = [
+        m
+        for m, rows in rows_by_month.items()
+        if any(row[1] and not row[1].startswith("EXT") for row in rows)
+    ]
     past = [m for m in months if m != (today.year, today.month)]
     pool = past if len(past) >= 2 else months
     short = [m for m in pool if calendar.monthrange(*m)[1] < 31]
