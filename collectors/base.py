@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from collectors.privacy import Pseudonymizer
-from collectors.readers import FileError, RawRow
+from collectors.readers import FileError, Format, RawRow
 from collectors.values import DateParser, parse_bool, parse_number, parse_outcome
 
 if TYPE_CHECKING:
@@ -111,7 +111,14 @@ def _folded(text: str) -> str:
 class RowConverter:
     """Maps the rows of one file to a kind's canonical fields."""
 
-    def __init__(self, kind: Kind, ctx: CollectContext, header: list[str], path: str) -> None:
+    def __init__(
+        self,
+        kind: Kind,
+        ctx: CollectContext,
+        header: list[str],
+        path: str,
+        fmt: Format | None = None,
+    ) -> None:
         self.kind = kind
         self.ctx = ctx
         source = ctx.source
@@ -130,7 +137,8 @@ class RowConverter:
         missing: list[str] = []
         for name, f in kind.fields.items():
             wanted = source.columns.get(name)
-            column = by_folded.get(_folded(wanted or name))
+            default = fmt.default_column(kind.name, name) if fmt else None
+            column = by_folded.get(_folded(wanted or default or name))
             if column is not None:
                 self.columns[name] = column
             elif wanted or f.required:

@@ -228,10 +228,11 @@ def _read_into(
     session: Session, ctx: CollectContext, path: Path, shown: str, outcome: FileOutcome
 ) -> None:
     kind = KINDS[ctx.source.kind]
-    reading = READERS[ctx.source.format](path, ctx.source)
+    fmt = READERS[ctx.source.format]
+    reading = fmt.read(path, ctx.source)
     if not reading.header:
         return  # an empty file has no rows
-    converter = RowConverter(kind, ctx, reading.header, shown)
+    converter = RowConverter(kind, ctx, reading.header, shown, fmt)
     for batch in chunked(reading.rows, BATCH_ROWS):
         good: list[tuple[RawRow, dict]] = []
         bad: list[tuple[RawRow, RowError]] = []

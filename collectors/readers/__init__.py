@@ -8,8 +8,9 @@ module here and one line in ``READERS``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,15 +41,27 @@ class FileReading:
     rows: Iterator[RawRow]
 
 
-Reader = Callable[[Path, "SourceConfig"], FileReading]
+@dataclass(frozen=True)
+class Format:
+    """A file format: the module that reads it and the columns it offers each kind by default.
+
+    ``module`` exposes ``read(path, source) -> FileReading``; it is imported on first use.
+    ``defaults`` maps kind → canonical field → column, used for fields the source does not map.
+    """
+
+    name: str
+    module: str
+    help: str
+    defaults: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def read(self, path: Path, source: SourceConfig) -> FileReading:
+        return import_module(self.module).read(path, source)
+
+    def default_column(self, kind: str, name: str) -> str | None:
+        return self.defaults.get(kind, {}).get(name)
 
 
-def _csv_reader(path: Path, source: SourceConfig) -> FileReading:
-    from collectors.readers.csv import read_csv
-
-    return read_csv(path, source.csv)
-
-
-READERS: dict[str, Reader] = {
-    "csv": _csv_reader,
+READERS: dict[str, Format] = {
+    f.name: f
+    for f in (Format("csv", "collectors.readers.csv", "comma-, semicolon- or tab-separated text"),)
 }

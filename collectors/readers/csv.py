@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from collectors.readers import FileError, FileReading, RawRow
 
 if TYPE_CHECKING:
-    from hypercare.config import CsvOptions
+    from hypercare.config import CsvOptions, SourceConfig
 
 csv.field_size_limit(16 * 1024 * 1024)
 _DELIMITERS = (";", ",", "\t", "|")
@@ -106,6 +106,11 @@ class _LineTape:
         self.pending = []
         self.had_nul = False
         return raw, had_nul
+
+
+def read(path: Path, source: SourceConfig) -> FileReading:
+    """The reader entry point: ``read_csv`` with the source's CSV options."""
+    return read_csv(path, source.csv)
 
 
 def read_csv(path: Path, options: CsvOptions) -> FileReading:
