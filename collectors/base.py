@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from collectors.privacy import Pseudonymizer
 from collectors.readers import FileError, Format, RawRow
-from collectors.values import DateParser, parse_bool, parse_number, parse_outcome
+from collectors.values import DateParser, parse_bool, parse_level, parse_number, parse_outcome
 
 if TYPE_CHECKING:
     from hypercare.config import Config, SourceConfig
@@ -37,7 +39,7 @@ class RowError(Exception):
 @dataclass(frozen=True)
 class Field:
     """A canonical field of a kind. ``type`` is one of: text, id, datetime, date, bool, number,
-    outcome."""
+    outcome, level."""
 
     name: str
     type: str
@@ -209,6 +211,8 @@ class RowConverter:
             return parse_number(text, self.decimal)
         if kind == "outcome":
             return parse_outcome(text)
+        if kind == "level":
+            return parse_level(text)
         raise AssertionError(f"unknown field type {kind}")
 
 
@@ -221,3 +225,33 @@ def chunked(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def insert_new(session: Session, model: type, rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Insert the rows whose ``event_key`` is new; return (inserted, duplicates).
+
+    A key repeated in ``rows`` or already stored is a duplicate. Stored keys are looked up first
+    (so the count is exact); the insert itself skips conflicting keys, so a collector running at
+    the same time cannot make this one fail.
+    """
+    fresh: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        fresh.setdefault(row["event_key"], row)
+    column = model.event_key
+    keys = list(fresh)
+    known: set[int] = set()
+    for start in range(0, len(keys), 900):
+        known.update(session.scalars(select(column).where(column.in_(keys[start : start + 900]))))
+    new = [row for key, row in fresh.items() if key not in known]
+    if new:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement = postgresql.insert(model).on_conflict_do_nothing(
+                index_elements=["event_key"]
+            )
+        elif dialect == "sqlite":
+            statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=["event_key"])
+        else:
+            statement = insert(model)
+        session.execute(statement, new)
+    return len(new), len(rows) - len(new)

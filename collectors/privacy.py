@@ -13,7 +13,12 @@ import hmac
 import re
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<!\w)(?:\+\d{1,3}[\s.-]?)?(?:\(0\)[\s.-]?)?\d(?:[\s.-]?\d{2}){4}(?!\w)")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    r"(?:(?:\+|00)\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\d|0\d)(?:[\s.-]?\d{2}){4}"  # French style
+    r"|\+\d[\d\s.()-]{7,16}\d"  # other international numbers
+    r")(?!\w)"
+)
 
 
 def normalize_identifier(raw: str) -> str:

@@ -128,3 +128,48 @@ class DateParser:
 def parse_date(text: str, *, dayfirst: bool, fmt: str | None = None) -> dt.date:
     """A calendar date (times, if any, are ignored)."""
     return DateParser(dayfirst=dayfirst, fmt=fmt, source_tz=ZoneInfo("UTC")).parse(text).date()
+
+
+_LEVELS = {
+    "trace": "debug",
+    "debug": "debug",
+    "info": "info",
+    "information": "info",
+    "notice": "info",
+    "warn": "warning",
+    "warning": "warning",
+    "avertissement": "warning",
+    "attention": "warning",
+    "error": "error",
+    "err": "error",
+    "erreur": "error",
+    "exception": "error",
+    "critical": "critical",
+    "crit": "critical",
+    "critique": "critical",
+    "fatal": "critical",
+    "alert": "critical",
+    "emerg": "critical",
+    "emergency": "critical",
+}
+# pino / bunyan numeric levels; syslog severities 0-7 are not guessed (ambiguous).
+_NUMERIC_LEVELS = {10: "debug", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
+LEVEL_RANK = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
+
+
+def parse_level(text: str) -> str:
+    """A log level normalized to debug, info, warning, error or critical.
+
+    Reads Python (``WARNING``), pino/bunyan numbers (``50``), Sentry (``fatal``) and French
+    (``erreur``) names.
+    """
+    folded = text.strip().casefold()
+    if folded in _LEVELS:
+        return _LEVELS[folded]
+    try:
+        number = int(float(folded))
+    except ValueError:
+        number = None
+    if number in _NUMERIC_LEVELS:
+        return _NUMERIC_LEVELS[number]
+    raise ValueError(f"{text!r} is not a log level (expected e.g. INFO, WARNING, ERROR, 50)")

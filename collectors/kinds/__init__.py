@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collectors.base import Kind
+from collectors.kinds.errors import ErrorsKind
 from collectors.kinds.roster import RosterKind
 from collectors.kinds.usage import UsageKind
 
 KINDS: dict[str, Kind] = {
     "roster": RosterKind(),
     "usage": UsageKind(),
+    "errors": ErrorsKind(),
 }

@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from collectors.base import CollectContext, Field, RowError, WriteResult, fields_of, stable_hash
+from collectors.base import (
+    CollectContext,
+    Field,
+    RowError,
+    WriteResult,
+    fields_of,
+    insert_new,
+    stable_hash,
+)
 from collectors.readers import RawRow
 from metrics import rollups
 from metrics.store.models import UsageEvent
@@ -61,50 +68,26 @@ class UsageKind:
     def write(
         self, session: Session, ctx: CollectContext, items: list[tuple[RawRow, dict[str, Any]]]
     ) -> WriteResult:
-        result = WriteResult()
-        fresh: dict[int, dict[str, Any]] = {}
-        for _, record in items:
-            key = record["event_key"]
-            if key in fresh:
-                result.duplicates += 1
-            else:
-                fresh[key] = record
-        known = set()
-        keys = list(fresh)
-        for start in range(0, len(keys), 900):
-            known.update(
-                session.scalars(
-                    select(UsageEvent.event_key).where(
-                        UsageEvent.event_key.in_(keys[start : start + 900])
-                    )
-                )
-            )
-        rows = []
-        file_id = ctx.file_id
-        for key, record in fresh.items():
-            if key in known:
-                result.duplicates += 1
-                continue
-            ctx.touched_days.add(record["day"])
-            rows.append(
-                {
-                    "event_key": key,
-                    "source": ctx.source.name,
-                    "file_id": file_id,
-                    "ts": record["ts"],
-                    "day": record["day"],
-                    "user_key": record["user"],
-                    "feature": record["feature"],
-                    "action": record["action"],
-                    "outcome": record["outcome"],
-                    "duration_ms": record["duration_ms"],
-                    "status": record["status"],
-                }
-            )
-        if rows:
-            session.execute(insert(UsageEvent), rows)
-        result.accepted += len(rows)
-        return result
+        rows = [
+            {
+                "event_key": record["event_key"],
+                "source": ctx.source.name,
+                "file_id": ctx.file_id,
+                "ts": record["ts"],
+                "day": record["day"],
+                "user_key": record["user"],
+                "feature": record["feature"],
+                "action": record["action"],
+                "outcome": record["outcome"],
+                "duration_ms": record["duration_ms"],
+                "status": record["status"],
+            }
+            for _, record in items
+        ]
+        accepted, duplicates = insert_new(session, UsageEvent, rows)
+        if accepted:
+            ctx.touched_days.update(r["day"] for r in rows)
+        return WriteResult(accepted, duplicates)
 
     def after_file(self, session: Session, ctx: CollectContext) -> None:
         if ctx.touched_days:
