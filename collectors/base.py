@@ -87,8 +87,14 @@ class Kind(Protocol):
     name: str
     fields: dict[str, Field]
 
-    def finish_record(self, record: dict[str, Any], ctx: CollectContext) -> dict[str, Any]:
-        """Validate a converted record and add its key; raise RowError(validate) to refuse it."""
+    def finish_record(
+        self, record: dict[str, Any], ctx: CollectContext, row: RawRow
+    ) -> dict[str, Any]:
+        """Validate a converted record and add its key; raise RowError(validate) to refuse it.
+
+        A kind may also define ``bind_header(converter, header, path)``, called once per file,
+        to find columns of its own (survey questions) or raise FileError.
+        """
         ...
 
     def write(
@@ -139,8 +145,12 @@ class RowConverter:
         missing: list[str] = []
         for name, f in kind.fields.items():
             wanted = source.columns.get(name)
-            default = fmt.default_column(kind.name, name) if fmt else None
-            column = by_folded.get(_folded(wanted or default or name))
+            candidates = (
+                (wanted,)
+                if wanted
+                else (*(fmt.default_columns(kind.name, name) if fmt else ()), name)
+            )
+            column = next((by_folded[c] for c in map(_folded, candidates) if c in by_folded), None)
             if column is not None:
                 self.columns[name] = column
             elif wanted or f.required:
@@ -155,6 +165,10 @@ class RowConverter:
             name: ({k: v for k, v in m.items()}, {_folded(k): v for k, v in m.items()})
             for name, m in source.values.items()
         }
+        self.by_folded = by_folded
+        bind = getattr(kind, "bind_header", None)
+        if bind is not None:
+            bind(self, header, path)
 
     def convert(self, row: RawRow) -> dict[str, Any]:
         """The canonical record of a row; raises RowError."""
@@ -173,17 +187,24 @@ class RowConverter:
             if f.required and (record[name] is None or record[name] == ""):
                 column = self.columns.get(name, name)
                 raise RowError("validate", f"column {column!r} ({name}) is empty")
-        return self.kind.finish_record(record, self.ctx)
+        return self.kind.finish_record(record, self.ctx, row)
 
-    def _convert_value(self, f: Field, text: str) -> Any:
-        maps = self.value_maps.get(f.name)
+    def map_value(self, name: str, text: str) -> tuple[bool, Any]:
+        """The source's value mapping of ``text`` for ``name``: (found, mapped value)."""
+        maps = self.value_maps.get(name)
         if maps is not None:
             exact, folded = maps
             key = text.strip()
             if key in exact:
-                return self._typed_mapped(f, exact[key])
+                return True, exact[key]
             if _folded(key) in folded:
-                return self._typed_mapped(f, folded[_folded(key)])
+                return True, folded[_folded(key)]
+        return False, None
+
+    def _convert_value(self, f: Field, text: str) -> Any:
+        found, mapped = self.map_value(f.name, text)
+        if found:
+            return self._typed_mapped(f, mapped)
         return self._parse(f, text)
 
     def _typed_mapped(self, f: Field, value: Any) -> Any:

@@ -39,7 +39,9 @@ class ErrorsKind:
         Field("user", "id", help="who hit the error, when the log says"),
     )
 
-    def finish_record(self, record: dict[str, Any], ctx: CollectContext) -> dict[str, Any]:
+    def finish_record(
+        self, record: dict[str, Any], ctx: CollectContext, row: RawRow
+    ) -> dict[str, Any]:
         ts: dt.datetime = record["ts"]
         if ts > dt.datetime.now(dt.UTC) + _MAX_FUTURE:
             raise RowError("validate", f"the time {ts.isoformat()} is in the future")

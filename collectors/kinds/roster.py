@@ -34,7 +34,9 @@ class RosterKind:
         Field("name", "text", help="display name, stored only without pseudonymization"),
     )
 
-    def finish_record(self, record: dict[str, Any], ctx: CollectContext) -> dict[str, Any]:
+    def finish_record(
+        self, record: dict[str, Any], ctx: CollectContext, row: RawRow
+    ) -> dict[str, Any]:
         if record["team"] == NOT_IN_ROSTER:
             raise RowError("validate", f"team {NOT_IN_ROSTER!r} is reserved")
         if record["licensed"] is None:

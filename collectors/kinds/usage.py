@@ -35,7 +35,9 @@ class UsageKind:
         Field("status", "number", help="HTTP status, for web logs"),
     )
 
-    def finish_record(self, record: dict[str, Any], ctx: CollectContext) -> dict[str, Any]:
+    def finish_record(
+        self, record: dict[str, Any], ctx: CollectContext, row: RawRow
+    ) -> dict[str, Any]:
         ts: dt.datetime = record["ts"]
         if ts > dt.datetime.now(dt.UTC) + _MAX_FUTURE:
             raise RowError("validate", f"the time {ts.isoformat()} is in the future")

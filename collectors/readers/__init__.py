@@ -46,19 +46,22 @@ class Format:
     """A file format: the module that reads it and the columns it offers each kind by default.
 
     ``module`` exposes ``read(path, source) -> FileReading``; it is imported on first use.
-    ``defaults`` maps kind → canonical field → column, used for fields the source does not map.
+    ``defaults`` maps kind → canonical field → column (or alternatives), used for fields the
+    source does not map.
     """
 
     name: str
     module: str
     help: str
-    defaults: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, dict[str, str | tuple[str, ...]]] = field(default_factory=dict)
 
     def read(self, path: Path, source: SourceConfig) -> FileReading:
         return import_module(self.module).read(path, source)
 
-    def default_column(self, kind: str, name: str) -> str | None:
-        return self.defaults.get(kind, {}).get(name)
+    def default_columns(self, kind: str, name: str) -> tuple[str, ...]:
+        """The columns to look for when the source does not map ``name`` (first found wins)."""
+        found = self.defaults.get(kind, {}).get(name, ())
+        return (found,) if isinstance(found, str) else found
 
 
 READERS: dict[str, Format] = {
