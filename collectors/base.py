@@ -131,6 +131,10 @@ class RowConverter:
         self.ctx = ctx
         source = ctx.source
         dayfirst = source.dates.dayfirst
+        if dayfirst is None and fmt is not None:
+            folded_header = {_folded(h) for h in header}
+            hints = [v for h, v in fmt.dayfirst_hints.items() if h in folded_header]
+            dayfirst = hints[0] if hints else None
         if dayfirst is None:
             dayfirst = ctx.config.locale == "fr"
         source_tz = ZoneInfo(source.dates.timezone) if source.dates.timezone else ctx.company_tz

@@ -71,6 +71,7 @@ class SourceConfig:
     dates: DateOptions = field(default_factory=DateOptions)
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    questions: dict[str, list[str]] = field(default_factory=dict)  # survey: instrument → headers
 
     @property
     def key_path(self) -> str:
@@ -254,7 +255,16 @@ TOP_LEVEL_KEYS = (
     "support",
     "sources",
 )
-SOURCE_KEYS = ("name", "kind", "format", "path", "csv", "dates", "columns", "values")
+SOURCE_KEYS = ("name", "kind", "format", "path", "csv", "dates", "columns", "values", "questions")
+# Survey instruments and how many questions each takes (None: any number).
+INSTRUMENTS: dict[str, int | None] = {
+    "nps": None,
+    "csat": None,
+    "ces": None,
+    "sus": 10,
+    "umux_lite": 2,
+    "comment": None,
+}
 
 
 def _check_store(chk: _Checker, raw: dict, path: Path) -> str:
@@ -324,6 +334,35 @@ def _check_sla(chk: _Checker, raw: dict) -> dict[str, SlaTarget]:
     return out
 
 
+def _check_questions(chk: _Checker, raw: dict, kind: str, key: str) -> dict[str, list[str]]:
+    if "questions" not in raw:
+        return {}
+    if kind != "survey":
+        chk.problems.append(f"{key}.questions: only a source of kind survey has questions")
+        return {}
+    questions_raw = chk.mapping(raw.get("questions"), f"{key}.questions")
+    chk.unknown_keys(questions_raw, tuple(INSTRUMENTS), f"{key}.questions")
+    questions: dict[str, list[str]] = {}
+    for instrument, headers in questions_raw.items():
+        if instrument not in INSTRUMENTS:
+            continue
+        where = f"{key}.questions.{instrument}"
+        if isinstance(headers, str):
+            headers = [headers]
+        if not isinstance(headers, list) or not all(isinstance(h, str) and h for h in headers):
+            chk.fail(where, "a column header or a list of column headers", headers)
+            continue
+        expected = INSTRUMENTS[instrument]
+        if expected is not None and len(headers) != expected:
+            chk.problems.append(
+                f"{where}: expected {expected} column headers in the questionnaire's order, "
+                f"found {len(headers)}"
+            )
+            continue
+        questions[instrument] = headers
+    return questions
+
+
 def _check_source(chk: _Checker, raw: Any, index: int, seen: set[str]) -> SourceConfig | None:
     key = f"sources[{index}]"
     if not isinstance(raw, dict):
@@ -382,8 +421,10 @@ def _check_source(chk: _Checker, raw: Any, index: int, seen: set[str]) -> Source
     columns_raw = chk.mapping(raw.get("columns"), f"{key}.columns")
     chk.unknown_keys(columns_raw, tuple(fields), f"{key}.columns")
     columns = {str(k): chk.string(v, f"{key}.columns.{k}") or "" for k, v in columns_raw.items()}
+    questions = _check_questions(chk, raw, kind, key)
     values_raw = chk.mapping(raw.get("values"), f"{key}.values")
-    chk.unknown_keys(values_raw, tuple(fields), f"{key}.values")
+    value_keys = tuple(fields) + (tuple(INSTRUMENTS) if kind == "survey" else ())
+    chk.unknown_keys(values_raw, value_keys, f"{key}.values")
     values: dict[str, dict[str, Any]] = {}
     for fname, mapping in values_raw.items():
         mapping = chk.mapping(mapping, f"{key}.values.{fname}")
@@ -398,6 +439,7 @@ def _check_source(chk: _Checker, raw: Any, index: int, seen: set[str]) -> Source
         dates=dates,
         columns=columns,
         values=values,
+        questions=questions,
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collectors.base import Kind
 from collectors.kinds.errors import ErrorsKind
 from collectors.kinds.roster import RosterKind
+from collectors.kinds.survey import SurveyKind
 from collectors.kinds.usage import UsageKind
 
 KINDS: dict[str, Kind] = {
     "roster": RosterKind(),
     "usage": UsageKind(),
     "errors": ErrorsKind(),
+    "survey": SurveyKind(),
 }

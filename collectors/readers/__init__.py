@@ -54,6 +54,9 @@ class Format:
     module: str
     help: str
     defaults: dict[str, dict[str, str | tuple[str, ...]]] = field(default_factory=dict)
+    # header name → day-first, for exports whose language tells the date order (a source's own
+    # dates.dayfirst always wins)
+    dayfirst_hints: dict[str, bool] = field(default_factory=dict)
 
     def read(self, path: Path, source: SourceConfig) -> FileReading:
         return import_module(self.module).read(path, source)
@@ -66,5 +69,19 @@ class Format:
 
 READERS: dict[str, Format] = {
     f.name: f
-    for f in (Format("csv", "collectors.readers.csv", "comma-, semicolon- or tab-separated text"),)
+    for f in (
+        Format("csv", "collectors.readers.csv", "comma-, semicolon- or tab-separated text"),
+        Format(
+            "google-forms",
+            "collectors.readers.csv",
+            "Google Forms responses exported as CSV (English or French)",
+            defaults={
+                "survey": {
+                    "submitted_at": ("Timestamp", "Horodateur", "Horodatage"),
+                    "user": ("Email Address", "Email", "Adresse e-mail", "Adresse email"),
+                }
+            },
+            dayfirst_hints={"timestamp": False, "horodateur": True, "horodatage": True},
+        ),
+    )
 }

@@ -1,0 +1,1 @@
+"""Surveys: instruments and their scoring, feedback items, themes and the backlog."""
