@@ -92,3 +92,22 @@ def make_config(tmp_path: Path, write):
         return write("hypercare.yaml", f"store:\n  url: {url}\n" + textwrap.dedent(body))
 
     return _make
+
+
+REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "real"
+
+
+@pytest.fixture
+def real_sample():
+    """Path of a file of ../shared/samples/real/ (skips without it, but fails under CI)."""
+
+    def _sample(name: str) -> Path:
+        path = REAL_SAMPLES / name
+        if not path.exists():
+            message = f"the real sample {path} is not there (shared/ sits beside the clone)"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        return path
+
+    return _sample

@@ -1,7 +1,6 @@
 """Survey responses: questions mapped to instruments, Likert text, the real Google Forms export."""
 
 import csv
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +11,6 @@ from metrics.store import open_store
 from metrics.store.models import Quarantine, SurveyAnswer, SurveyResponse
 from surveys.instruments import csat, nps, sus_score
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "samples" / "real"
 NPS_QUESTION = "On a scale of 0-10, how would you rate Sudzilla?"
 
 
@@ -23,10 +21,8 @@ def run(config_path):
     return config, store, outcomes
 
 
-def test_real_google_forms_export_nps(store_url, make_config):
-    sample = REAL / "nps_survey_google_forms.csv"
-    if not sample.exists():
-        pytest.skip(f"the real samples are not there: {sample}")
+def test_real_google_forms_export_nps(store_url, make_config, real_sample):
+    sample = real_sample("nps_survey_google_forms.csv")
     # The NPS by hand, straight from the file: % of 9-10 minus % of 0-6 among non-empty answers.
     with open(sample, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
