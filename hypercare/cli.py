@@ -200,6 +200,48 @@ def report(config_path: str | None, as_of: dt.datetime | None, fmt: str) -> None
 
 @main.command()
 @_config_option
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--limit", type=int, default=200, show_default=True, help="At most this many rows.")
+@friendly_errors
+def quarantine(config_path: str | None, sources: tuple[str, ...], fmt: str, limit: int) -> None:
+    """List the rows the collectors refused: where they came from, why, and their raw text."""
+    import csv as csv_module
+
+    from metrics.quarantine import list_quarantine
+
+    config = load_config(config_path)
+    store = _open(config)
+    try:
+        entries = list_quarantine(store, sources=list(sources), limit=limit)
+    finally:
+        store.dispose()
+    if fmt == "json":
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2, default=str))
+    elif fmt == "csv":
+        writer = csv_module.DictWriter(
+            click.get_text_stream("stdout"),
+            fieldnames=["source", "path", "line", "stage", "reason", "raw", "created_at"],
+            extrasaction="ignore",
+        )
+        writer.writeheader()
+        writer.writerows(entries)
+    elif not entries:
+        click.echo("The quarantine is empty.")
+    else:
+        for e in entries:
+            click.echo(f"{e['source']} · {e['path']}:{e['line']} [{e['stage']}] {e['reason']}")
+            click.echo(f"    {e['raw'][:300]}")
+
+
+@main.command()
+@_config_option
 @click.option("--port", type=int, default=None, help="Port of the dashboard (default 8501).")
 @click.option("--headless/--open-browser", default=True, show_default=True)
 @friendly_errors

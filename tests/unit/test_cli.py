@@ -134,3 +134,14 @@ def test_console_script_is_installed(config):
     )
     assert done.returncode == 0, done.stderr
     assert "scopes" in json.loads(done.stdout)
+
+
+def test_quarantine_lists_refused_rows(config):
+    run("collect", "--config", config)
+    result = run("quarantine", "--config", config)
+    assert result.exit_code == 0
+    assert "usage · usage.csv:4 [convert] column 'ts' (ts): 'not a date'" in result.output
+    as_json = json.loads(run("quarantine", "--config", config, "--format", "json").output)
+    assert [(e["line"], e["raw"]) for e in as_json] == [(4, "not a date;u3")]
+    as_csv = run("quarantine", "--config", config, "--format", "csv", "--source", "roster")
+    assert as_csv.output.splitlines() == ["source,path,line,stage,reason,raw,created_at"]
