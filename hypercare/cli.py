@@ -7,6 +7,7 @@ User mistakes print one or a few lines naming the file and key, never a tracebac
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import subprocess
@@ -225,13 +226,15 @@ def quarantine(config_path: str | None, sources: tuple[str, ...], fmt: str, limi
     if fmt == "json":
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2, default=str))
     elif fmt == "csv":
+        buffer = io.StringIO()
         writer = csv_module.DictWriter(
-            click.get_text_stream("stdout"),
+            buffer,
             fieldnames=["source", "path", "line", "stage", "reason", "raw", "created_at"],
             extrasaction="ignore",
         )
         writer.writeheader()
         writer.writerows(entries)
+        click.echo(buffer.getvalue(), nl=False)
     elif not entries:
         click.echo("The quarantine is empty.")
     else:
