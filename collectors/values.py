@@ -19,7 +19,17 @@ _ERROR = {"error", "erreur", "failed", "failure", "échec", "echec", "ko", "fail
 
 _DATE_PARTS = ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
 _MONTH_FIRST = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")
-_TIME_PARTS = ("", " %H:%M:%S", " %H:%M", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p", "T%H:%M:%S")
+_TIME_PARTS = (
+    "",
+    " %H:%M:%S",
+    " %H:%M",
+    " %H:%M:%S.%f",
+    " %I:%M %p",
+    " %I:%M:%S %p",
+    "T%H:%M:%S",
+    " %H:%M:%S %z",
+    " %H:%M %z",
+)
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 
 

@@ -25,6 +25,9 @@ def test_every_config_key_and_field_is_documented():
             assert f"| `{field}` |" in text, (name, field)
     for reader in READERS:
         assert f"`{reader}`" in text, reader
+    sources = (DOCS / "sources.md").read_text(encoding="utf-8")
+    for reader in READERS:
+        assert f"\n## {reader}\n" in sources, f"docs/sources.md has no section for {reader}"
 
 
 def test_every_command_is_documented():

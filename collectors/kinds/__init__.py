@@ -6,6 +6,7 @@ from collectors.base import Kind
 from collectors.kinds.errors import ErrorsKind
 from collectors.kinds.roster import RosterKind
 from collectors.kinds.survey import SurveyKind
+from collectors.kinds.tickets import TicketsKind
 from collectors.kinds.usage import UsageKind
 
 KINDS: dict[str, Kind] = {
@@ -13,4 +14,5 @@ KINDS: dict[str, Kind] = {
     "usage": UsageKind(),
     "errors": ErrorsKind(),
     "survey": SurveyKind(),
+    "tickets": TicketsKind(),
 }

@@ -83,5 +83,80 @@ READERS: dict[str, Format] = {
             },
             dayfirst_hints={"timestamp": False, "horodateur": True, "horodatage": True},
         ),
+        Format(
+            "jira-csv",
+            "collectors.readers.csv",
+            "Jira issues exported as CSV (Cloud or Server/Data Center, all fields)",
+            defaults={
+                "tickets": {
+                    "ref": ("Issue key", "Clé de ticket", "Key"),
+                    "subject": ("Summary", "Résumé"),
+                    "description": ("Description",),
+                    "priority": ("Priority", "Priorité"),
+                    "status": ("Status", "Statut", "État"),
+                    "module": ("Component/s", "Components", "Composants"),
+                    "team": ("Custom field (Team)", "Team", "Équipe"),
+                    "reporter": ("Reporter Id", "Reporter", "Rapporteur"),
+                    "created_at": ("Created", "Création", "Créé"),
+                    "resolved_at": ("Resolved", "Résolu", "Resolution date"),
+                }
+            },
+            dayfirst_hints={"issue key": True},
+        ),
+        Format(
+            "zendesk-csv",
+            "collectors.readers.csv",
+            "Zendesk tickets exported as CSV (data export or view export)",
+            defaults={
+                "tickets": {
+                    "ref": ("Id", "Ticket ID", "ID"),
+                    "subject": ("Subject",),
+                    "description": ("Description",),
+                    "priority": ("Priority",),
+                    "status": ("Status",),
+                    "module": ("Ticket type", "Type"),
+                    "team": ("Group", "Organization"),
+                    "reporter": ("Requester email", "Requester id", "Requester"),
+                    "created_at": ("Created at", "Requested"),
+                    "resolved_at": ("Solved at",),
+                    "first_response_minutes": ("First reply time in minutes",),
+                }
+            },
+        ),
+        Format(
+            "freshdesk-csv",
+            "collectors.readers.csv",
+            "Freshdesk tickets exported as CSV",
+            defaults={
+                "tickets": {
+                    "ref": ("Ticket ID", "Ticket Id"),
+                    "subject": ("Subject",),
+                    "description": ("Description",),
+                    "priority": ("Priority",),
+                    "status": ("Status",),
+                    "module": ("Product", "Type"),
+                    "team": ("Group", "Company Name"),
+                    "reporter": ("Email", "Contact ID"),
+                    "created_at": ("Created time",),
+                    "first_response_at": ("Initial response time",),
+                    "resolved_at": ("Resolved time", "Closed time"),
+                }
+            },
+        ),
+        Format(
+            "access-log",
+            "collectors.readers.access_log",
+            "Apache/nginx access log (combined, or nginx main with x_forwarded_for)",
+            defaults={
+                "usage": {
+                    "ts": "time",
+                    "user": "user",
+                    "feature": "feature",
+                    "action": "action",
+                    "status": "status",
+                    "duration_ms": "duration_ms",
+                }
+            },
+        ),
     )
 }
