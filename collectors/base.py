@@ -45,6 +45,10 @@ class Field:
     type: str
     required: bool = False
     help: str = ""
+    max_length: int | None = None  # longer text is cut (with "…"); a longer identifier refused
+
+
+ID_LIMIT = 200  # characters of an identifier (stored as is when pseudonymization is off)
 
 
 def stable_hash(*parts: object) -> int:
@@ -138,7 +142,7 @@ class RowConverter:
         if dayfirst is None:
             dayfirst = ctx.config.locale == "fr"
         source_tz = ZoneInfo(source.dates.timezone) if source.dates.timezone else ctx.company_tz
-        self.decimal = source.csv.decimal
+        self.decimal = (fmt.decimal if fmt is not None else None) or source.csv.decimal
         self.dates = {
             name: DateParser(dayfirst=dayfirst, fmt=source.dates.format, source_tz=source_tz)
             for name, f in kind.fields.items()
@@ -219,11 +223,17 @@ class RowConverter:
     def _parse(self, f: Field, text: str) -> Any:
         kind = f.type
         if kind == "text":
-            stripped = text.strip()
+            stripped = text.replace("\0", "").strip()
+            if f.max_length is not None and len(stripped) > f.max_length:
+                stripped = stripped[: f.max_length - 1] + "…"
             return stripped or None
         if kind == "id":
-            stripped = text.strip()
-            return self.ctx.pseudonymize(stripped) if stripped else None
+            stripped = text.replace("\0", "").strip()
+            if not stripped:
+                return None
+            if len(stripped) > ID_LIMIT:
+                raise ValueError(f"an identifier of {len(stripped)} characters is too long")
+            return self.ctx.pseudonymize(stripped)
         if not text.strip():
             return None
         if kind == "datetime":

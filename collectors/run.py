@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from collectors.base import CollectContext, RowConverter, RowError, chunked, stable_hash
@@ -188,6 +189,11 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
     except OSError as exc:
         message = f"{shown}: cannot read the file ({exc.strerror or exc})"
         return _record_failure(store, ctx, shown, checksum, size, run_id, started, message)
+    except (DataError, IntegrityError) as exc:
+        # A value the store refuses (a bug or an unforeseen input): the file fails, the run goes on.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        message = f"{shown}: the store refused a row of this file ({reason})"
+        return _record_failure(store, ctx, shown, checksum, size, run_id, started, message)
     finally:
         ctx.file_id = None
         ctx.touched_days.clear()
@@ -279,7 +285,7 @@ def _quarantine(
                 line=row.line,
                 stage=error.stage,
                 reason=error.reason,
-                raw=row.raw[:_RAW_LIMIT],
+                raw=row.raw.replace("\0", "\\x00")[:_RAW_LIMIT],
                 created_at=now,
             )
         )

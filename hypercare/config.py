@@ -72,6 +72,7 @@ class SourceConfig:
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     questions: dict[str, list[str]] = field(default_factory=dict)  # survey: instrument → headers
+    sheet: str | None = None  # xlsx: the sheet to read (default: the first)
 
     @property
     def key_path(self) -> str:
@@ -255,7 +256,18 @@ TOP_LEVEL_KEYS = (
     "support",
     "sources",
 )
-SOURCE_KEYS = ("name", "kind", "format", "path", "csv", "dates", "columns", "values", "questions")
+SOURCE_KEYS = (
+    "name",
+    "kind",
+    "format",
+    "path",
+    "sheet",
+    "csv",
+    "dates",
+    "columns",
+    "values",
+    "questions",
+)
 # Survey instruments and how many questions each takes (None: any number).
 INSTRUMENTS: dict[str, int | None] = {
     "nps": None,
@@ -440,6 +452,7 @@ def _check_source(chk: _Checker, raw: Any, index: int, seen: set[str]) -> Source
         columns=columns,
         values=values,
         questions=questions,
+        sheet=chk.string(raw.get("sheet"), f"{key}.sheet"),
     )
 
 

@@ -34,7 +34,7 @@ class ErrorsKind:
     fields = fields_of(
         Field("ts", "datetime", required=True, help="when the entry was logged"),
         Field("level", "level", required=True, help="severity: INFO, WARNING, ERROR, 50, fatal…"),
-        Field("module", "text", help="logger name or module"),
+        Field("module", "text", help="logger name or module", max_length=200),
         Field("message", "text", help="the message (e-mails and phone numbers are scrubbed)"),
         Field("user", "id", help="who hit the error, when the log says"),
     )

@@ -25,13 +25,18 @@ class RosterKind:
     name = "roster"
     fields = fields_of(
         Field("user", "id", required=True, help="identifier of the person (matricule, login)"),
-        Field("team", "text", required=True, help="team or department"),
-        Field("wave", "text", help="rollout wave"),
+        Field("team", "text", required=True, help="team or department", max_length=200),
+        Field("wave", "text", help="rollout wave", max_length=200),
         Field("go_live", "date", help="the person's go-live date"),
         Field("licensed", "bool", help="holds a seat (default: yes)"),
         Field("ambassador", "bool", help="is the team's ambassador (default: no)"),
         Field("email", "id", help="e-mail, joined to the person when logs use it"),
-        Field("name", "text", help="display name, stored only without pseudonymization"),
+        Field(
+            "name",
+            "text",
+            help="display name, stored only without pseudonymization",
+            max_length=200,
+        ),
     )
 
     def finish_record(

@@ -87,9 +87,14 @@ class SurveyKind:
     fields = fields_of(
         Field("submitted_at", "datetime", help="when the response was submitted"),
         Field("user", "id", help="respondent (e-mail or matricule); empty for anonymous rounds"),
-        Field("team", "text", help="the respondent's team, when the form asks it"),
-        Field("ref", "text", help="response id; default: the data-row number in the file"),
-        Field("round", "text", help="survey round (e.g. J+30)"),
+        Field("team", "text", help="the respondent's team, when the form asks it", max_length=200),
+        Field(
+            "ref",
+            "text",
+            help="response id; default: the data-row number in the file",
+            max_length=100,
+        ),
+        Field("round", "text", help="survey round (e.g. J+30)", max_length=100),
         Field("complete", "bool", help="the response was submitted in full (default: yes)"),
     )
 

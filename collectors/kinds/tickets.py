@@ -36,14 +36,21 @@ _JOINED = ("module", "team")
 class TicketsKind:
     name = "tickets"
     fields = fields_of(
-        Field("ref", "text", required=True, help="ticket key or id (FACT-180, 4512)"),
+        Field(
+            "ref", "text", required=True, help="ticket key or id (FACT-180, 4512)", max_length=100
+        ),
         Field("created_at", "datetime", required=True, help="when the ticket was opened"),
         Field("subject", "text", help="summary"),
         Field("description", "text", help="body of the ticket"),
-        Field("priority", "text", help="priority as the tool writes it (Highest, Urgent…)"),
-        Field("status", "text", help="status as the tool writes it"),
-        Field("module", "text", help="component or module"),
-        Field("team", "text", help="the requester's team, or the support group"),
+        Field(
+            "priority",
+            "text",
+            help="priority as the tool writes it (Highest, Urgent…)",
+            max_length=50,
+        ),
+        Field("status", "text", help="status as the tool writes it", max_length=50),
+        Field("module", "text", help="component or module", max_length=200),
+        Field("team", "text", help="the requester's team, or the support group", max_length=200),
         Field("reporter", "id", help="who opened it"),
         Field("first_response_at", "datetime", help="first agent response"),
         Field("first_response_minutes", "number", help="minutes to first response (Zendesk)"),

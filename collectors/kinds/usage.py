@@ -28,11 +28,17 @@ class UsageKind:
     fields = fields_of(
         Field("ts", "datetime", required=True, help="when the action happened"),
         Field("user", "id", required=True, help="who did it (matricule, login or e-mail)"),
-        Field("feature", "text", help="module or feature; default: the action up to its first dot"),
-        Field("action", "text", help="what was done, e.g. invoice.create"),
+        Field(
+            "feature",
+            "text",
+            help="module or feature; default: the action up to its first dot",
+            max_length=200,
+        ),
+        Field("action", "text", help="what was done, e.g. invoice.create", max_length=200),
         Field("outcome", "outcome", help="ok or error"),
         Field("duration_ms", "number", help="duration of the action in milliseconds"),
         Field("status", "number", help="HTTP status, for web logs"),
+        Field("event_id", "text", help="the source's own id of the event (request id, log line)"),
     )
 
     def finish_record(
@@ -49,22 +55,20 @@ class UsageKind:
             if not (100 <= status <= 599) or status != int(status):
                 raise RowError("validate", f"{status:g} is not an HTTP status")
             record["status"] = status = int(status)
-            if record["outcome"] is None:
+            if record["outcome"] is None and not 400 <= status < 500:
+                # 4xx are the client's doing: stored with their status, counted apart, neither
+                # a success nor an error of the tool.
                 record["outcome"] = "error" if status >= 500 else "ok"
-        if record["feature"] is None and record["action"]:
+        if record["feature"] is None and record["action"] and status is None:
             record["feature"] = record["action"].split(".", 1)[0]
         utc = ts.astimezone(dt.UTC)
         record["day"] = ctx.local_day(ts)
         record["ts"] = utc
-        record["event_key"] = stable_hash(
-            utc.isoformat(),
-            record["user"],
-            record["feature"],
-            record["action"],
-            record["outcome"],
-            duration,
-            status,
-        )
+        parts = [utc.isoformat(), record["user"], record["feature"], record["action"]]
+        parts += [record["outcome"], duration, status]
+        if record["event_id"]:
+            parts.append(record["event_id"])  # only when given, so that other keys never change
+        record["event_key"] = stable_hash(*parts)
         return record
 
     def write(

@@ -57,6 +57,8 @@ class Format:
     # header name → day-first, for exports whose language tells the date order (a source's own
     # dates.dayfirst always wins)
     dayfirst_hints: dict[str, bool] = field(default_factory=dict)
+    # the decimal mark of numbers this format writes as text (None: the source's csv.decimal)
+    decimal: str | None = None
 
     def read(self, path: Path, source: SourceConfig) -> FileReading:
         return import_module(self.module).read(path, source)
@@ -71,6 +73,28 @@ READERS: dict[str, Format] = {
     f.name: f
     for f in (
         Format("csv", "collectors.readers.csv", "comma-, semicolon- or tab-separated text"),
+        Format(
+            "xlsx", "collectors.readers.xlsx", "Excel workbook (.xlsx), first sheet", decimal="."
+        ),
+        Format(
+            "jsonl",
+            "collectors.readers.jsonl",
+            "JSON Lines: one JSON object per line",
+            defaults={
+                "usage": {
+                    "ts": "time_iso",
+                    "user": ("user", "user.id", "userId"),
+                    "action": ("action", "msg", "message"),
+                },
+                "errors": {
+                    "ts": "time_iso",
+                    "level": "level_name",
+                    "module": ("module", "name", "logger"),
+                    "message": ("message", "msg"),
+                },
+            },
+            decimal=".",
+        ),
         Format(
             "google-forms",
             "collectors.readers.csv",
@@ -155,6 +179,7 @@ READERS: dict[str, Format] = {
                     "action": "action",
                     "status": "status",
                     "duration_ms": "duration_ms",
+                    "event_id": "line_id",
                 }
             },
         ),

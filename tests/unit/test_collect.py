@@ -219,3 +219,22 @@ def test_no_matching_file_is_a_source_error(setup):
     usage = by_name(collect(config, store))["usage"]
     assert usage.failed
     assert usage.error.startswith("sources[1].path: no file matches 'usage_*.csv'")
+
+
+def test_long_text_is_cut_and_long_identifiers_are_refused(setup, write):
+    config, store = setup
+    long_action = "invoice." + "x" * 300
+    write(
+        "usage_long.csv",
+        USAGE_HEADER
+        + f"02/05/2026 09:00:00;A1;{long_action};OK;1\n"
+        + f"02/05/2026 09:00:00;{'u' * 250};invoice.send;OK;1\n"
+        + "02/05/2026 09:01:00;A1;invoice.send;OK;1\n",
+    )
+    (f,) = by_name(collect(config, store))["usage"].files
+    assert (f.status, f.read, f.accepted, f.quarantined) == ("ok", 3, 2, 1)
+    with store.session() as session:
+        actions = set(session.scalars(select(UsageEvent.action)))
+        reason = session.scalar(select(Quarantine.reason))
+    assert long_action[:199] + "…" in actions
+    assert reason == "column 'Utilisateur' (user): an identifier of 250 characters is too long"
