@@ -21,7 +21,7 @@ import streamlit as st
 
 from metrics.adoption import USER_KPIS, daily_series, has_usage
 from metrics.report import build_report
-from metrics.scopes import Scope, licensed_counts
+from metrics.scopes import Scope, licensed_counts, publishable_population
 from metrics.store import Store, open_store
 
 TTL_SECONDS = 60
@@ -113,7 +113,8 @@ def user_kpi_series(
     """
     shown = set(snapshot(store_url, end, min_group_size).scopes["scope"])
     with get_store(store_url).session() as session:
-        rows = daily_series(session, start, end, ("all", "team"))
+        population = publishable_population(session, min_group_size)
+        rows = daily_series(session, start, end, ("all", "team"), population)
     long = pd.DataFrame(rows, columns=["day", "scope", "kpi", "value"])
     long = long[long["scope"].isin(shown)]
     if long.empty:

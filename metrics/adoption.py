@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Date, and_, case, column, distinct, func, literal, or_, select, values
 from sqlalchemy.orm import Session
 
-from metrics.scopes import ALL, Scope, group_column, licensed_counts
+from metrics.scopes import ALL, Population, Scope, group_column, licensed_counts
 from metrics.store.models import Person, UsageDaily
 
 WINDOWS = {"dau": 1, "wau": 7, "mau": 30}
@@ -46,9 +46,12 @@ def _scope(grouping: str, value: Any) -> Scope:
     return ALL if grouping == "all" else Scope(grouping, value)
 
 
-def user_kpis(session: Session, as_of: dt.date) -> dict[Scope, Values]:
-    """The user-count KPIs of every scope on ``as_of``."""
-    licensed = licensed_counts(session)
+def user_kpis(
+    session: Session, as_of: dt.date, population: Population | None = None
+) -> dict[Scope, Values]:
+    """The user-count KPIs of every scope on ``as_of``, over ``population`` (default: everyone)."""
+    population = population or Population()
+    licensed = licensed_counts(session, population.people_filter())
     any_usage = has_usage(session, as_of)
     counts: dict[Scope, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     start = {code: as_of - dt.timedelta(days=days - 1) for code, days in WINDOWS.items()}
@@ -78,6 +81,7 @@ def user_kpis(session: Session, as_of: dt.date) -> dict[Scope, Values]:
             .select_from(UsageDaily)
             .outerjoin(Person, Person.person_key == UsageDaily.person_key)
             .where(UsageDaily.day >= start["mau"], UsageDaily.day <= as_of)
+            .where(population.usage_filter())
             .group_by(label)
         )
         if grouping != "all":
@@ -91,6 +95,7 @@ def user_kpis(session: Session, as_of: dt.date) -> dict[Scope, Values]:
             .join(UsageDaily, UsageDaily.person_key == Person.person_key)
             .where(
                 Person.licensed,
+                population.people_filter(),
                 UsageDaily.day <= as_of,
                 or_(Person.go_live.is_(None), UsageDaily.day >= Person.go_live),
             )
@@ -115,16 +120,22 @@ def user_kpis(session: Session, as_of: dt.date) -> dict[Scope, Values]:
 
 
 def daily_series(
-    session: Session, start: dt.date, end: dt.date, groupings: tuple[str, ...] = ("all", "team")
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    groupings: tuple[str, ...] = ("all", "team"),
+    population: Population | None = None,
 ) -> list[dict[str, Any]]:
     """One row per day, scope and user KPI between ``start`` and ``end`` (inclusive).
 
-    Rows are ``{"day", "scope", "kpi", "value"}``; days before any usage give null values.
+    Rows are ``{"day", "scope", "kpi", "value"}``; days before any usage give null values. Only
+    the people of ``population`` count (default: everyone).
     """
     if end < start:
         return []
+    population = population or Population()
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    licensed = licensed_counts(session)
+    licensed = licensed_counts(session, population.people_filter())
     first_day = session.scalar(select(func.min(UsageDaily.day)))
     cal = (
         values(column("day", Date), column("start7", Date), column("start30", Date), name="cal")
@@ -155,6 +166,7 @@ def daily_series(
             .select_from(cal)
             .join(UsageDaily, UsageDaily.day.between(cal.c.start30, cal.c.day))
             .outerjoin(Person, Person.person_key == UsageDaily.person_key)
+            .where(population.usage_filter())
             .group_by(cal.c.day, label)
         )
         for day, value, dau, wau, mau, wau_licensed in session.execute(query):
@@ -169,6 +181,7 @@ def daily_series(
         .join(UsageDaily, UsageDaily.person_key == Person.person_key)
         .where(
             Person.licensed,
+            population.people_filter(),
             or_(Person.go_live.is_(None), UsageDaily.day >= Person.go_live),
         )
         .group_by(Person.person_key, Person.team, Person.wave)

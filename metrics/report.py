@@ -11,7 +11,13 @@ from typing import Any
 
 from metrics.adoption import user_kpis
 from metrics.kpis import KPIS
-from metrics.scopes import Scope, is_suppressed, wave_order
+from metrics.scopes import (
+    Scope,
+    is_suppressed,
+    licensed_counts,
+    publishable_population,
+    wave_order,
+)
 from metrics.store import Store
 
 
@@ -33,16 +39,24 @@ def _scope_order(scopes: list[Scope], waves: list[str]) -> list[Scope]:
 
 
 def build_report(store: Store, as_of: dt.date, min_group_size: int) -> dict[str, Any]:
-    """The report in the shape of CONTRACT.md: ``{"as_of", "scopes", "suppressed"}``."""
+    """The report in the shape of CONTRACT.md: ``{"as_of", "scopes", "suppressed"}``.
+
+    The people of suppressed scopes are left out of every figure (``metrics.scopes.Population``),
+    so that no subtraction between shown scopes gives them back.
+    """
     with store.session() as session:
-        values = user_kpis(session, as_of)
+        population = publishable_population(session, min_group_size)
+        values = user_kpis(session, as_of, population)
         waves = wave_order(session)
+        existing = set(licensed_counts(session))
+    # A scope whose people were all left out is hidden as well.
+    hidden = {Scope.parse(s) for s in population.suppressed} | (existing - set(values))
     scopes: dict[str, dict[str, Any]] = {}
-    suppressed: list[str] = []
     for scope in _scope_order(list(values), waves):
         kpis = values[scope]
-        if is_suppressed(int(kpis["licensed_users"] or 0), min_group_size):
-            suppressed.append(str(scope))
+        if scope in hidden or is_suppressed(int(kpis["licensed_users"] or 0), min_group_size):
+            hidden.add(scope)
             continue
         scopes[str(scope)] = {code: kpis[code] for code in KPIS if code in kpis}
+    suppressed = [str(s) for s in _scope_order(list(hidden), waves)]
     return {"as_of": as_of.isoformat(), "scopes": scopes, "suppressed": suppressed}

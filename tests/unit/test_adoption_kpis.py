@@ -138,6 +138,34 @@ def test_report_suppresses_small_scopes_and_keeps_contract_shape(store):
     assert report["scopes"]["team:Logistique"]["adoption_rate"] == 0.5
 
 
+def test_suppressed_people_cannot_be_recovered_by_subtraction(store):
+    scopes = build_report(store, AS_OF, min_group_size=2)["scopes"]
+    # u7 (Direction, alone) is left out of every figure: all = Compta + Logistique.
+    assert scopes["all"]["licensed_users"] == 3 + 2
+    # Licensed active in 7 days: u1, u2, u4 = 3 of 5 (u7's activity no longer counts anywhere).
+    assert scopes["all"]["adoption_rate"] == 0.6
+    # DAU: u1 and u2 only; WAU adds u4 and EXT9 (not in the roster, no team to reveal).
+    assert (scopes["all"]["dau"], scopes["all"]["wau"]) == (2, 4)
+    # Wave v1 holds Logistique and Direction: without u7 it is Logistique's u4 and u5.
+    assert scopes["wave:v1"]["licensed_users"] == 2
+    assert scopes["wave:v1"]["dau"] == 0
+    teams = [v for k, v in scopes.items() if k.startswith("team:")]
+    assert scopes["all"]["licensed_users"] == sum(t["licensed_users"] for t in teams)
+
+
+def test_a_small_wave_hides_its_people_from_teams_and_all(store):
+    # With a minimum of 3: Logistique (2) and Direction (1) are suppressed; wave v1 then has no
+    # one left, and all = Compta.
+    report = build_report(store, AS_OF, min_group_size=3)
+    assert report["suppressed"] == ["team:Direction", "team:Logistique", "wave:v1"]
+    assert list(report["scopes"]) == ["all", "team:Compta", "wave:pilote"]
+    assert report["scopes"]["all"]["licensed_users"] == 3
+    # With a minimum of 4, Compta (3) goes too, and so does all.
+    report = build_report(store, AS_OF, min_group_size=4)
+    assert report["scopes"] == {}
+    assert "all" in report["suppressed"]
+
+
 def test_no_usage_means_null_not_zero(store_url, make_config, write):
     write("annuaire.csv", ROSTER)
     path = make_config(
@@ -156,7 +184,7 @@ def test_no_usage_means_null_not_zero(store_url, make_config, write):
     report = build_report(store, AS_OF, min_group_size=2)
     store.dispose()
     assert report["scopes"]["all"] == {
-        "licensed_users": 6,
+        "licensed_users": 5,  # Direction's one person is left out (min_group_size 2)
         "dau": None,
         "wau": None,
         "mau": None,
