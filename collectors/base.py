@@ -19,8 +19,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from collectors.formats import Format
 from collectors.privacy import Pseudonymizer
-from collectors.readers import FileError, Format, RawRow
+from collectors.readers import FileError, RawRow
 from collectors.values import DateParser, parse_bool, parse_level, parse_number, parse_outcome
 
 if TYPE_CHECKING:

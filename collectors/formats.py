@@ -1,0 +1,44 @@
+"""``Format``: a file format, the module that reads it and the columns it offers by default.
+
+Kept apart from ``collectors.readers`` so that presets (``collectors/presets/``) can declare
+their format without importing the readers' registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collectors.readers import FileReading
+    from hypercare.config import SourceConfig
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format: the module that reads it and the columns it offers each kind by default.
+
+    ``module`` exposes ``read(path, source) -> FileReading``; it is imported on first use.
+    ``defaults`` maps kind → canonical field → column (or alternatives), used for fields the
+    source does not map.
+    """
+
+    name: str
+    module: str
+    help: str
+    defaults: dict[str, dict[str, str | tuple[str, ...]]] = field(default_factory=dict)
+    # header name → day-first, for exports whose language tells the date order (a source's own
+    # dates.dayfirst always wins)
+    dayfirst_hints: dict[str, bool] = field(default_factory=dict)
+    # the decimal mark of numbers this format writes as text (None: the source's csv.decimal)
+    decimal: str | None = None
+
+    def read(self, path: Path, source: SourceConfig) -> FileReading:
+        return import_module(self.module).read(path, source)
+
+    def default_columns(self, kind: str, name: str) -> tuple[str, ...]:
+        """The columns to look for when the source does not map ``name`` (first found wins)."""
+        found = self.defaults.get(kind, {}).get(name, ())
+        return (found,) if isinstance(found, str) else found
