@@ -170,9 +170,11 @@ class RowConverter:
                 f"{path}: {'column' if len(missing) == 1 else 'columns'} {', '.join(missing)} "
                 f"not in the header; the header has: {shown}. Fix {source.key_path}.columns"
             )
+        maps = dict(fmt.default_values.get(kind.name, {})) if fmt is not None else {}
+        maps.update(source.values)  # the source's own mapping of a field replaces the preset's
         self.value_maps = {
             name: ({k: v for k, v in m.items()}, {_folded(k): v for k, v in m.items()})
-            for name, m in source.values.items()
+            for name, m in maps.items()
         }
         self.by_folded = by_folded
         bind = getattr(kind, "bind_header", None)

@@ -34,6 +34,9 @@ class Format:
     dayfirst_hints: dict[str, bool] = field(default_factory=dict)
     # the decimal mark of numbers this format writes as text (None: the source's csv.decimal)
     decimal: str | None = None
+    # kind → field → {value in the export: value to store}, used where the source's own
+    # ``values`` do not map that field (e.g. Microsoft Forms' "anonymous" respondent → no one)
+    default_values: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
 
     def read(self, path: Path, source: SourceConfig) -> FileReading:
         return import_module(self.module).read(path, source)

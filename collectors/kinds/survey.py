@@ -182,7 +182,11 @@ class SurveyKind:
         else:
             record["day"] = None
         record["ref"] = record["ref"] or str(row.number)
-        record["complete"] = True if record["complete"] is None else record["complete"]
+        if record["complete"] is None:
+            # Without a completeness column, a response with an empty submission time (as
+            # LimeSurvey writes for unfinished ones) is incomplete; otherwise complete.
+            converter_columns = ctx.file_state["converter"].columns
+            record["complete"] = not ("submitted_at" in converter_columns and submitted is None)
         record["answers"] = answers
         record["response_key"] = stable_hash(
             "survey",
