@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Resume:
+    """Where to resume reading a grown file: the byte offset and the lines already read."""
+
+    offset: int
+    line: int
+
+
+@dataclass(frozen=True)
 class Format:
     """A file format: the module that reads it and the columns it offers each kind by default.
 
@@ -37,9 +45,15 @@ class Format:
     # kind → field → {value in the export: value to store}, used where the source's own
     # ``values`` do not map that field (e.g. Microsoft Forms' "anonymous" respondent → no one)
     default_values: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
+    # line-based formats whose reader can start at a byte offset (a log that grew)
+    resumable: bool = False
 
-    def read(self, path: Path, source: SourceConfig) -> FileReading:
-        return import_module(self.module).read(path, source)
+    def read(self, path: Path, source: SourceConfig, resume: Resume | None = None) -> FileReading:
+        """Read ``path``; ``resume`` (resumable formats only) skips what was read before."""
+        module = import_module(self.module)
+        if resume is not None:
+            return module.read(path, source, resume=resume)
+        return module.read(path, source)
 
     def default_columns(self, kind: str, name: str) -> tuple[str, ...]:
         """The columns to look for when the source does not map ``name`` (first found wins)."""

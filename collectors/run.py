@@ -20,6 +20,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from collectors.base import CollectContext, RowConverter, RowError, chunked, stable_hash
+from collectors.formats import Resume
 from collectors.kinds import KINDS
 from collectors.privacy import Pseudonymizer
 from collectors.readers import READERS, FileError, RawRow
@@ -147,17 +148,19 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
         size = path.stat().st_size
     except OSError as exc:
         return FileOutcome(shown, "failed", error=f"{shown}: cannot read the file ({exc.strerror})")
+    fmt = READERS[source.format]
     with store.session() as session:
+        # The same bytes under any name of this source (a log renamed by rotation) were read.
         done = session.scalar(
             select(IngestFile.id)
             .where(
                 IngestFile.source == source.name,
-                IngestFile.path == shown,
                 IngestFile.checksum == checksum,
                 IngestFile.status == "ok",
             )
             .limit(1)
         )
+        resume = find_resume(session, source.name, shown, path, size) if fmt.resumable else None
     if done is not None:
         return FileOutcome(shown, "skipped")
     started = _now()
@@ -171,6 +174,8 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
                 path=shown,
                 checksum=checksum,
                 size_bytes=size,
+                start_offset=resume.offset if resume else 0,
+                start_line=resume.line if resume else 0,
                 status="ok",
                 started_at=started,
             )
@@ -178,7 +183,7 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
             session.flush()
             ctx.file_id = ledger.id
             ctx.file_state = {}
-            _read_into(session, ctx, path, shown, outcome)
+            _read_into(session, ctx, path, shown, outcome, resume)
             ledger.rows_read = outcome.read
             ledger.accepted = outcome.accepted
             ledger.duplicates = outcome.duplicates
@@ -200,6 +205,50 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
         ctx.roster_changed = False
     assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
     return outcome
+
+
+def _prefix_digest(path: Path, length: int) -> tuple[str, int, bytes]:
+    """SHA-256 of the first ``length`` bytes, their newline count and their last byte."""
+    digest = hashlib.sha256()
+    newlines = 0
+    last = b""
+    with open(path, "rb") as handle:
+        left = length
+        while left > 0:
+            chunk = handle.read(min(1 << 20, left))
+            if not chunk:
+                break
+            digest.update(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+            left -= len(chunk)
+    return digest.hexdigest(), newlines, last
+
+
+def find_resume(session: Session, source: str, shown: str, path: Path, size: int) -> Resume | None:
+    """Where to resume a log that grew since an earlier run read it, or None to read it all.
+
+    A file resumes when its first N bytes are exactly a file this source read before (under its
+    own name, or another one: ``access.log`` rotated to ``access.log.1`` after more lines were
+    written) and those N bytes end a line. A file read while a line was half written is read
+    again whole: deduplication absorbs what was read before.
+    """
+    candidates = session.execute(
+        select(IngestFile.path, IngestFile.checksum, IngestFile.size_bytes)
+        .where(
+            IngestFile.source == source,
+            IngestFile.status == "ok",
+            IngestFile.size_bytes > 0,
+            IngestFile.size_bytes < size,
+        )
+        .order_by((IngestFile.path == shown).desc(), IngestFile.id.desc())
+        .limit(5)
+    ).all()
+    for _, checksum, length in candidates:
+        digest, newlines, last = _prefix_digest(path, length)
+        if digest == checksum and last == b"\n":
+            return Resume(offset=length, line=newlines)
+    return None
 
 
 def _record_failure(
@@ -231,11 +280,16 @@ def _record_failure(
 
 
 def _read_into(
-    session: Session, ctx: CollectContext, path: Path, shown: str, outcome: FileOutcome
+    session: Session,
+    ctx: CollectContext,
+    path: Path,
+    shown: str,
+    outcome: FileOutcome,
+    resume: Resume | None = None,
 ) -> None:
     kind = KINDS[ctx.source.kind]
     fmt = READERS[ctx.source.format]
-    reading = fmt.read(path, ctx.source)
+    reading = fmt.read(path, ctx.source, resume)
     if not reading.header:
         return  # an empty file has no rows
     converter = RowConverter(kind, ctx, reading.header, shown, fmt)

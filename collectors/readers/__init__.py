@@ -45,6 +45,7 @@ GENERIC: tuple[Format, ...] = (
         "jsonl",
         "collectors.readers.jsonl",
         "JSON Lines: one JSON object per line",
+        resumable=True,
         defaults={
             "usage": {
                 "ts": "time_iso",
@@ -64,6 +65,7 @@ GENERIC: tuple[Format, ...] = (
         "access-log",
         "collectors.readers.access_log",
         "Apache/nginx access log (combined, or nginx main with x_forwarded_for)",
+        resumable=True,
         defaults={
             "usage": {
                 "ts": "time",

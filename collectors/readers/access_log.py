@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from collectors.formats import Resume
 from collectors.readers import FileError, FileReading, RawRow
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ABSENT = ("", "-")
 
 
-def read(path: Path, source: SourceConfig) -> FileReading:
+def read(path: Path, source: SourceConfig, resume: Resume | None = None) -> FileReading:
     """The reader entry point: the source's options do not change how a log line is read.
 
     A gzip-compressed ``.gz`` file (a rotated ``access.log.2.gz``) is read as the log it holds.
@@ -102,12 +103,16 @@ def read(path: Path, source: SourceConfig) -> FileReading:
         handle: IO[bytes] = gzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise FileError(f"{path}: cannot open the file ({exc.strerror or exc})") from exc
-    return FileReading(header=list(HEADER), rows=_rows(path, handle))
+    first_line = 0
+    if resume is not None and not compressed:
+        handle.seek(resume.offset)
+        first_line = resume.line
+    return FileReading(header=list(HEADER), rows=_rows(path, handle, first_line))
 
 
-def _rows(path: Path, handle: IO[bytes]) -> Iterator[RawRow]:
+def _rows(path: Path, handle: IO[bytes], first_line: int = 0) -> Iterator[RawRow]:
     try:
-        line_no = 0
+        line_no = first_line
         while True:
             try:
                 data = handle.readline(MAX_LINE_BYTES + 1)

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from collectors.formats import Resume
 from collectors.readers import FileError, FileReading, RawRow
 
 if TYPE_CHECKING:
@@ -62,17 +63,19 @@ class _NotAnObject(ValueError):
     """A line that holds valid JSON other than an object, or no usable JSON at all."""
 
 
-def read(path: Path, source: SourceConfig) -> FileReading:
+def read(path: Path, source: SourceConfig, resume: Resume | None = None) -> FileReading:
     """The reader entry point: the source's options do not change how a line is read."""
-    return read_jsonl(path)
+    return read_jsonl(path, resume)
 
 
-def read_jsonl(path: Path) -> FileReading:
-    """Open ``path`` as JSON Lines; raises FileError when it cannot be opened."""
+def read_jsonl(path: Path, resume: Resume | None = None) -> FileReading:
+    """Open ``path`` as JSON Lines (from ``resume`` on); raises FileError when it cannot."""
     header: dict[str, None] = {}  # an ordered set
     end = 0
+    offset, first_line = (resume.offset, resume.line) if resume else (0, 0)
     try:
         with open(path, "rb") as handle:
+            handle.seek(offset)
             for _, data, _ in _lines(handle, None):
                 try:
                     values = parse_object(data)
@@ -81,14 +84,17 @@ def read_jsonl(path: Path) -> FileReading:
                 header.update(dict.fromkeys(values))
             end = handle.tell()
         handle = open(path, "rb")  # noqa: SIM115 - closed by _rows
+        handle.seek(offset)
     except OSError as exc:
         raise FileError(f"{path}: cannot open the file ({exc.strerror or exc})") from exc
-    return FileReading(header=list(header), rows=_rows(handle, end))
+    return FileReading(header=list(header), rows=_rows(handle, end, first_line))
 
 
-def _lines(handle: IO[bytes], end: int | None) -> Iterator[tuple[int, bytes, bool]]:
+def _lines(
+    handle: IO[bytes], end: int | None, first_line: int = 0
+) -> Iterator[tuple[int, bytes, bool]]:
     """(line number, bytes without BOM and line ending, too long) of each non-blank line."""
-    line_no = 0
+    line_no = first_line
     while end is None or handle.tell() < end:
         limit = MAX_LINE_BYTES + 1
         if end is not None:
@@ -111,9 +117,9 @@ def _lines(handle: IO[bytes], end: int | None) -> Iterator[tuple[int, bytes, boo
         yield line_no, data, too_long
 
 
-def _rows(handle: IO[bytes], end: int) -> Iterator[RawRow]:
+def _rows(handle: IO[bytes], end: int, first_line: int = 0) -> Iterator[RawRow]:
     try:
-        for line_no, data, too_long in _lines(handle, end):
+        for line_no, data, too_long in _lines(handle, end, first_line):
             raw = _raw_text(data)
             if too_long:
                 error = f"{NOT_AN_OBJECT}: the line is longer than {MAX_LINE_BYTES} bytes"

@@ -59,8 +59,11 @@ class IngestFile(Base):
     source: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     path: Mapped[str] = mapped_column(String(1000))
-    checksum: Mapped[str] = mapped_column(String(200))
+    checksum: Mapped[str] = mapped_column(String(200))  # SHA-256 of the whole file
     size_bytes: Mapped[int] = mapped_column(BigInteger)
+    # Where reading started: a grown log is read from the end of what an earlier run read.
+    start_offset: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    start_line: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
