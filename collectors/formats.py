@@ -47,6 +47,8 @@ class Format:
     default_values: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
     # line-based formats whose reader can start at a byte offset (a log that grew)
     resumable: bool = False
+    # False for a source that is not files (a database query): no path, no checksum
+    files: bool = True
 
     def read(self, path: Path, source: SourceConfig, resume: Resume | None = None) -> FileReading:
         """Read ``path``; ``resume`` (resumable formats only) skips what was read before."""

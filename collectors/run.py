@@ -20,13 +20,13 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from collectors.base import CollectContext, RowConverter, RowError, chunked, stable_hash
-from collectors.formats import Resume
+from collectors.formats import Format, Resume
 from collectors.kinds import KINDS
 from collectors.privacy import Pseudonymizer
-from collectors.readers import READERS, FileError, RawRow
+from collectors.readers import READERS, FileError, FileReading, RawRow
 from hypercare.config import Config, SourceConfig
 from metrics.store import Store
-from metrics.store.models import IngestFile, IngestRun, Quarantine
+from metrics.store.models import IngestFile, IngestRun, Quarantine, SourceCursor
 
 BATCH_ROWS = 2000
 _RAW_LIMIT = 20_000  # characters of a quarantined row's raw text kept
@@ -119,6 +119,12 @@ def collect(
         )
         outcome = SourceOutcome(name=source.name, kind=source.kind)
         outcomes.append(outcome)
+        if source.format == "sql":
+            result = collect_sql(store, ctx, run_id)
+            outcome.files.append(result)
+            if on_file is not None:
+                on_file(source, result)
+            continue
         files = source_files(config, source)
         if not files:
             outcome.error = (
@@ -207,6 +213,65 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
     return outcome
 
 
+def collect_sql(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
+    """Read a SQL source from its stored watermark on, in one transaction with the new cursor."""
+    from collectors.readers.sql import Cursor, describe_url, read_sql
+
+    source = ctx.source
+    started = _now()
+    with store.session() as session:
+        stored = session.get(SourceCursor, source.name)
+        cursor = Cursor(stored.value_type, stored.value) if stored else None
+    label = f"sql:{source.name}"
+    if source.sql is not None and source.sql.url:
+        label = f"sql:{describe_url(source.sql.url)}"
+    outcome = FileOutcome(label, "ok")
+    since = f"watermark >= {cursor.value}" if cursor else "from the start"
+    try:
+        with store.session() as session:
+            state = read_sql(source, ctx.config.base_dir, cursor)
+            outcome.path = label = state.label
+            ledger = IngestFile(
+                run_id=run_id,
+                source=source.name,
+                kind=source.kind,
+                path=label,
+                checksum=since[:200],
+                size_bytes=0,
+                status="ok",
+                started_at=started,
+            )
+            session.add(ledger)
+            session.flush()
+            ctx.file_id = ledger.id
+            ctx.file_state = {}
+            _read_rows(session, ctx, state.reading, label, outcome, READERS["sql"])
+            if state.highest is not None and (cursor is None or state.highest > cursor.python()):
+                new = Cursor.of(state.highest)
+                row = session.get(SourceCursor, source.name)
+                if row is None:
+                    row = SourceCursor(source=source.name)
+                    session.add(row)
+                row.value_type, row.value, row.updated_at = new.value_type, new.value, _now()
+            ledger.rows_read = outcome.read
+            ledger.accepted = outcome.accepted
+            ledger.duplicates = outcome.duplicates
+            ledger.quarantined = outcome.quarantined
+            ledger.finished_at = _now()
+    except FileError as exc:
+        return _record_failure(store, ctx, label, since[:200], 0, run_id, started, str(exc))
+    except (DataError, IntegrityError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        message = f"{label}: the store refused a row of this source ({reason})"
+        return _record_failure(store, ctx, label, since[:200], 0, run_id, started, message)
+    finally:
+        ctx.file_id = None
+        ctx.touched_days.clear()
+        ctx.roster_changed = False
+    assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
+    return outcome
+
+
 def _prefix_digest(path: Path, length: int) -> tuple[str, int, bytes]:
     """SHA-256 of the first ``length`` bytes, their newline count and their last byte."""
     digest = hashlib.sha256()
@@ -287,9 +352,19 @@ def _read_into(
     outcome: FileOutcome,
     resume: Resume | None = None,
 ) -> None:
-    kind = KINDS[ctx.source.kind]
     fmt = READERS[ctx.source.format]
-    reading = fmt.read(path, ctx.source, resume)
+    _read_rows(session, ctx, fmt.read(path, ctx.source, resume), shown, outcome, fmt)
+
+
+def _read_rows(
+    session: Session,
+    ctx: CollectContext,
+    reading: FileReading,
+    shown: str,
+    outcome: FileOutcome,
+    fmt: Format,
+) -> None:
+    kind = KINDS[ctx.source.kind]
     if not reading.header:
         return  # an empty file has no rows
     converter = RowConverter(kind, ctx, reading.header, shown, fmt)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,30 @@ class DateOptions:
 
 
 @dataclass(frozen=True)
+class SqlOptions:
+    """A SQL source: a database URL (or the variable holding it), a query, a watermark column."""
+
+    query: str
+    url: str | None = None
+    url_env: str | None = None
+    watermark: str | None = None
+
+    def resolved_url(self, base_dir: Path) -> str | None:
+        """The URL, taken from the environment (or secrets.toml) when ``url_env`` names it."""
+        if self.url_env:
+            return read_secret(self.url_env, base_dir)
+        if (
+            self.url
+            and self.url.startswith("sqlite:///")
+            and not self.url.startswith("sqlite:////")
+        ):
+            relative = self.url.removeprefix("sqlite:///")
+            if relative and relative != ":memory:":
+                return f"sqlite:///{base_dir / relative}"
+        return self.url
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One entry of ``sources:``."""
 
@@ -73,6 +98,7 @@ class SourceConfig:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     questions: dict[str, list[str]] = field(default_factory=dict)  # survey: instrument → headers
     sheet: str | None = None  # xlsx: the sheet to read (default: the first)
+    sql: SqlOptions | None = None  # format sql: where and what to read
 
     @property
     def key_path(self) -> str:
@@ -261,6 +287,10 @@ SOURCE_KEYS = (
     "kind",
     "format",
     "path",
+    "url",
+    "url_env",
+    "query",
+    "watermark",
     "sheet",
     "csv",
     "dates",
@@ -346,6 +376,41 @@ def _check_sla(chk: _Checker, raw: dict) -> dict[str, SlaTarget]:
     return out
 
 
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _check_sql(chk: _Checker, raw: dict, key: str, is_sql: bool) -> SqlOptions | None:
+    present = [k for k in ("url", "url_env", "query", "watermark") if k in raw]
+    if not is_sql:
+        for name in present:
+            chk.problems.append(f"{key}.{name}: only a source with format: sql has a {name}")
+        return None
+    url = chk.string(raw.get("url"), f"{key}.url")
+    url_env = chk.string(raw.get("url_env"), f"{key}.url_env")
+    query = chk.string(raw.get("query"), f"{key}.query")
+    watermark = chk.string(raw.get("watermark"), f"{key}.watermark")
+    if bool(url) == bool(url_env):
+        chk.problems.append(
+            f"{key}: a sql source needs url (a database URL) or url_env (the environment "
+            "variable holding it), not both and not neither"
+        )
+    if url:
+        try:
+            if make_url(url).password:
+                chk.problems.append(
+                    f"{key}.url: a password does not belong in the config file; put the URL in "
+                    "an environment variable and name it with url_env"
+                )
+        except ArgumentError:
+            chk.fail(f"{key}.url", "a database URL such as sqlite:///legacy.db", url)
+    if not query or not query.strip():
+        chk.problems.append(f"{key}.query: expected the SELECT to run, found nothing")
+    if watermark is not None and not _IDENTIFIER.match(watermark):
+        chk.fail(f"{key}.watermark", "a column name of the query (letters, digits, _)", watermark)
+        watermark = None
+    return SqlOptions(query=query or "", url=url, url_env=url_env, watermark=watermark)
+
+
 def _check_questions(chk: _Checker, raw: dict, kind: str, key: str) -> dict[str, list[str]]:
     if "questions" not in raw:
         return {}
@@ -397,7 +462,8 @@ def _check_source(chk: _Checker, raw: Any, index: int, seen: set[str]) -> Source
     if fmt not in READERS:
         chk.fail(f"{key}.format", f"one of {', '.join(sorted(READERS))}", fmt)
     path = chk.string(raw.get("path"), f"{key}.path")
-    if not path:
+    sql = _check_sql(chk, raw, key, fmt == "sql")
+    if not path and fmt != "sql":
         chk.problems.append(f"{key}.path: expected the file (or glob) to read, found nothing")
 
     csv_raw = chk.mapping(raw.get("csv"), f"{key}.csv")
@@ -453,6 +519,7 @@ def _check_source(chk: _Checker, raw: Any, index: int, seen: set[str]) -> Source
         values=values,
         questions=questions,
         sheet=chk.string(raw.get("sheet"), f"{key}.sheet"),
+        sql=sql,
     )
 
 

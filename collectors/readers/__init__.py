@@ -62,6 +62,12 @@ GENERIC: tuple[Format, ...] = (
         decimal=".",
     ),
     Format(
+        "sql",
+        "collectors.readers.sql",
+        "a query on any SQLAlchemy database, read incrementally by a watermark column",
+        files=False,
+    ),
+    Format(
         "access-log",
         "collectors.readers.access_log",
         "Apache/nginx access log (combined, or nginx main with x_forwarded_for)",

@@ -74,6 +74,20 @@ class IngestFile(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class SourceCursor(Base):
+    """The watermark of an incremental source (a SQL query read by its watermark column).
+
+    Written in the same transaction as the rows it covers, so it never runs ahead of them.
+    """
+
+    __tablename__ = "source_cursors"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value_type: Mapped[str] = mapped_column(String(16))  # int|float|text|date|datetime
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Quarantine(Base):
     """A row a collector refused, kept with where it came from and why (a dead-letter queue)."""
 
