@@ -69,9 +69,15 @@ def main() -> None:
 @main.command()
 @_config_option
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option(
+    "--retry-quarantine",
+    is_flag=True,
+    help="Read the quarantined rows again with the current config (after fixing it).",
+)
 @friendly_errors
-def collect(config_path: str | None, sources: tuple[str, ...]) -> None:
+def collect(config_path: str | None, sources: tuple[str, ...], retry_quarantine: bool) -> None:
     """Run the configured collectors and print what each source read."""
+    from collectors.retry import retry_quarantine as run_retry
     from collectors.run import collect as run_collect
 
     config = load_config(config_path)
@@ -86,7 +92,10 @@ def collect(config_path: str | None, sources: tuple[str, ...]) -> None:
     config.secret_key()  # refuse early, before opening anything
     store = _open(config)
     try:
-        outcomes = run_collect(config, store, sources, on_file=_print_file(config.locale))
+        if retry_quarantine:
+            outcomes = run_retry(config, store, list(sources))
+        else:
+            outcomes = run_collect(config, store, sources, on_file=_print_file(config.locale))
     finally:
         store.dispose()
     _print_summary(outcomes, config.locale)
@@ -97,6 +106,10 @@ def collect(config_path: str | None, sources: tuple[str, ...]) -> None:
         for f in outcome.files:
             if f.error:
                 click.echo(f"hypercare: {f.error}", err=True)
+    for outcome in outcomes:  # notes on files that were read (rows that changed under retry)
+        for f in outcome.files:
+            if f.error and f.status == "ok":
+                click.echo(f"hypercare: note: {f.error}", err=True)
     if failed:
         sys.exit(EXIT_SOURCE)
 

@@ -145,3 +145,18 @@ def test_quarantine_lists_refused_rows(config):
     assert [(e["line"], e["raw"]) for e in as_json] == [(4, "not a date;u3")]
     as_csv = run("quarantine", "--config", config, "--format", "csv", "--source", "roster")
     assert as_csv.output.splitlines() == ["source,path,line,stage,reason,raw,created_at"]
+
+
+def test_collect_retry_quarantine(config, tmp_path):
+    run("collect", "--config", config)
+    (tmp_path / "hypercare.yaml").write_text(
+        (tmp_path / "hypercare.yaml")
+        .read_text()
+        .replace(
+            "path: usage.csv}", "path: usage.csv, values: {ts: {not a date: '2026-05-31 12:00'}}}"
+        )
+    )
+    result = run("collect", "--config", config, "--retry-quarantine")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[3].split() == ["usage", "usage", "1", "0", "1", "1", "0", "0"]
+    assert run("quarantine", "--config", config).output.strip() == "The quarantine is empty."

@@ -238,3 +238,39 @@ def test_long_text_is_cut_and_long_identifiers_are_refused(setup, write):
         reason = session.scalar(select(Quarantine.reason))
     assert long_action[:199] + "…" in actions
     assert reason == "column 'Utilisateur' (user): an identifier of 250 characters is too long"
+
+
+def test_retry_quarantine_after_fixing_the_config(store_url, make_config, write):
+    from collectors.retry import retry_quarantine
+
+    write("annuaire.csv", ROSTER)
+    write(
+        "usage_f.csv",
+        USAGE_HEADER
+        + "02/05/2026 09:00:00;A1;invoice.create;OK;1\n"
+        + "02/05/2026 10:00:00;A1;invoice.send;Validé;1\n"  # outcome not mapped yet
+        + "02/05/2026 11:00:00;A1;invoice.send;Bof;1\n",  # still unknown after the fix
+    )
+    config = load_config(make_config(CONFIG, store=store_url))
+    store = open_store(config.store_url)
+    try:
+        collect(config, store)
+        assert counts(store)["events"] == 1
+        fixed = CONFIG.replace("{OK: ok, Erreur: error}", "{OK: ok, Erreur: error, Validé: ok}")
+        config = load_config(make_config(fixed, store=store_url))
+        usage = by_name(retry_quarantine(config, store))["usage"]
+        (f,) = usage.files
+        assert (f.read, f.accepted, f.duplicates, f.quarantined) == (2, 1, 0, 1)
+        assert counts(store)["events"] == 2
+        with store.session() as session:
+            entries = session.execute(
+                select(Quarantine.line, Quarantine.resolved_at.is_not(None)).order_by(
+                    Quarantine.line
+                )
+            ).all()
+        assert entries == [(3, True), (4, False)]
+        # Again: only the row still in quarantine is retried.
+        (f,) = by_name(retry_quarantine(config, store))["usage"].files
+        assert (f.read, f.quarantined) == (1, 1)
+    finally:
+        store.dispose()
