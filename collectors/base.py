@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -71,6 +71,7 @@ class CollectContext:
     roster_changed: bool = False
     file_id: int | None = None
     file_state: dict[str, Any] = field(default_factory=dict)  # a kind's scratch space per file
+    progress: Callable[[str, int], None] | None = None  # (file, rows read so far), per batch
 
     def local_day(self, ts: dt.datetime) -> dt.date:
         """The company-local calendar day of an aware timestamp."""

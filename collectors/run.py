@@ -102,6 +102,7 @@ def collect(
     *,
     command: str = "collect",
     on_file: Callable[[SourceConfig, FileOutcome], None] | None = None,
+    on_progress: Callable[[SourceConfig, str, int], None] | None = None,
 ) -> list[SourceOutcome]:
     """Run the collectors of ``config`` (all, or those named) into ``store``."""
     wanted = list(source_names or [])
@@ -117,6 +118,8 @@ def collect(
         ctx = CollectContext(
             config=config, source=source, pseudonymize=pseudonymize, company_tz=config.tz
         )
+        if on_progress is not None:
+            ctx.progress = lambda shown, rows, source=source: on_progress(source, shown, rows)
         outcome = SourceOutcome(name=source.name, kind=source.kind)
         outcomes.append(outcome)
         if source.format == "sql":
@@ -384,6 +387,8 @@ def _read_rows(
         _quarantine(session, ctx, shown, bad)
         outcome.read += len(batch)
         outcome.quarantined += len(bad)
+        if ctx.progress is not None:
+            ctx.progress(shown, outcome.read)
     kind.after_file(session, ctx)
 
 

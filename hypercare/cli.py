@@ -95,7 +95,13 @@ def collect(config_path: str | None, sources: tuple[str, ...], retry_quarantine:
         if retry_quarantine:
             outcomes = run_retry(config, store, list(sources))
         else:
-            outcomes = run_collect(config, store, sources, on_file=_print_file(config.locale))
+            outcomes = run_collect(
+                config,
+                store,
+                sources,
+                on_file=_print_file(config.locale),
+                on_progress=_print_progress(config.locale),
+            )
     finally:
         store.dispose()
     _print_summary(outcomes, config.locale)
@@ -114,10 +120,22 @@ def collect(config_path: str | None, sources: tuple[str, ...], retry_quarantine:
         sys.exit(EXIT_SOURCE)
 
 
+def _print_progress(locale: str) -> Callable[[Any, str, int], None]:
+    """On a terminal, a line that counts the rows of a long file as they are read."""
+
+    def show(source: Any, shown: str, rows: int) -> None:
+        if sys.stderr.isatty():
+            count = format_number(rows, locale)
+            click.echo(f"\r  {source.name}: {shown} — {count} rows…", err=True, nl=False)
+
+    return show
+
+
 def _print_file(locale: str) -> Callable[[Any, Any], None]:
     def show(source: Any, outcome: Any) -> None:
         if not sys.stderr.isatty():
             return
+        click.echo("\r\033[K", err=True, nl=False)  # clear the progress line
         counts = (
             f"{format_number(outcome.read, locale)} read"
             if outcome.status == "ok"

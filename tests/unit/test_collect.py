@@ -274,3 +274,15 @@ def test_retry_quarantine_after_fixing_the_config(store_url, make_config, write)
         assert (f.read, f.quarantined) == (1, 1)
     finally:
         store.dispose()
+
+
+def test_progress_is_reported_per_batch(setup, write, monkeypatch):
+    import collectors.run as run
+
+    config, store = setup
+    rows = "".join(f"02/05/2026 09:{m:02d}:00;A1;invoice.create;OK;1\n" for m in range(25))
+    write("usage_g.csv", USAGE_HEADER + rows)
+    monkeypatch.setattr(run, "BATCH_ROWS", 10)
+    seen = []
+    collect(config, store, ["usage"], on_progress=lambda s, f, n: seen.append((s.name, f, n)))
+    assert seen == [("usage", "usage_g.csv", n) for n in (10, 20, 25)]
