@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -176,6 +176,7 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
     outcome = FileOutcome(shown, "ok")
     try:
         with store.session() as session:
+            _lock_source(session, source.name)
             ledger = IngestFile(
                 run_id=run_id,
                 source=source.name,
@@ -190,6 +191,8 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
             )
             session.add(ledger)
             session.flush()
+            if _read_meanwhile(session, source.name, checksum, ledger.id):
+                raise _AlreadyRead
             ctx.file_id = ledger.id
             ctx.file_state = {}
             _read_into(session, ctx, path, shown, outcome, resume)
@@ -198,6 +201,8 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
             ledger.duplicates = outcome.duplicates
             ledger.quarantined = outcome.quarantined
             ledger.finished_at = _now()
+    except _AlreadyRead:
+        return FileOutcome(shown, "skipped")
     except FileError as exc:
         return _record_failure(store, ctx, shown, checksum, size, run_id, started, str(exc))
     except OSError as exc:
@@ -216,22 +221,52 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
     return outcome
 
 
+class _AlreadyRead(Exception):
+    """Another collector read this file while this one waited for the store."""
+
+
+def _lock_source(session: Session, source: str) -> None:
+    """Serialize collectors of one source: a PostgreSQL advisory lock held to the commit.
+
+    On SQLite the file's first write takes the database's write lock, which does the same.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(stable_hash("collect", source))))
+
+
+def _read_meanwhile(session: Session, source: str, checksum: str, own_id: int) -> bool:
+    """Whether another collector committed the same file while this one waited for its lock."""
+    found = session.scalar(
+        select(IngestFile.id)
+        .where(
+            IngestFile.source == source,
+            IngestFile.checksum == checksum,
+            IngestFile.status == "ok",
+            IngestFile.id != own_id,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def collect_sql(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
     """Read a SQL source from its stored watermark on, in one transaction with the new cursor."""
     from collectors.readers.sql import Cursor, describe_url, read_sql
 
     source = ctx.source
     started = _now()
-    with store.session() as session:
-        stored = session.get(SourceCursor, source.name)
-        cursor = Cursor(stored.value_type, stored.value) if stored else None
     label = f"sql:{source.name}"
     if source.sql is not None and source.sql.url:
         label = f"sql:{describe_url(source.sql.url)}"
     outcome = FileOutcome(label, "ok")
-    since = f"watermark >= {cursor.value}" if cursor else "from the start"
+    since = "from the start"
     try:
         with store.session() as session:
+            _lock_source(session, source.name)
+            stored = session.get(SourceCursor, source.name)
+            cursor = Cursor(stored.value_type, stored.value) if stored else None
+            if cursor is not None:
+                since = f"watermark >= {cursor.value}"
             state = read_sql(source, ctx.config.base_dir, cursor)
             outcome.path = label = state.label
             ledger = IngestFile(
