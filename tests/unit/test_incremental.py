@@ -39,7 +39,8 @@ def run(config):
 def test_growing_and_rotated_access_log(store_url, make_config, write, tmp_path):
     config = load_config(
         make_config(
-            "sources:\n  - {name: web, kind: usage, format: access-log, path: 'logs/access.log*'}\n",
+            "sources:\n"
+            "  - {name: web, kind: usage, format: access-log, path: 'logs/access.log*'}\n",
             store=store_url,
         )
     )
@@ -92,7 +93,7 @@ def test_half_written_last_line_is_read_again_whole(store_url, make_config, writ
     )
     first = '{"time": 1780214400000, "user": "u1", "msg": "invoice.create"}\n'
     write("app.jsonl", first + '{"time": 1780214460000, "user": "u2", "ms')
-    files, events, _, bad = run(config)
+    files, events, _, _ = run(config)
     assert files == {"app.jsonl": ("ok", 2, 1, 0, 1)} and events == 1
     # The line is completed: the file is read whole again, the first line is a duplicate.
     write("app.jsonl", first + '{"time": 1780214460000, "user": "u2", "msg": "x"}\n')
