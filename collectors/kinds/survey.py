@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from collectors.base import (
@@ -181,6 +181,7 @@ class SurveyKind:
             record["submitted_at"] = submitted.astimezone(dt.UTC)
         else:
             record["day"] = None
+        has_id = bool(record["ref"])
         record["ref"] = record["ref"] or str(row.number)
         if record["complete"] is None:
             # Without a completeness column, a response with an empty submission time (as
@@ -188,12 +189,25 @@ class SurveyKind:
             converter_columns = ctx.file_state["converter"].columns
             record["complete"] = not ("submitted_at" in converter_columns and submitted is None)
         record["answers"] = answers
-        record["response_key"] = stable_hash(
-            "survey",
-            ctx.source.name,
-            record["ref"],
+        if has_id:
+            # A response id names the response: a later export of it (finished since, or
+            # edited) updates it instead of adding another.
+            record["response_key"] = stable_hash("survey", ctx.source.name, record["ref"])
+        else:
+            record["response_key"] = stable_hash(
+                "survey",
+                ctx.source.name,
+                record["ref"],
+                record["submitted_at"].isoformat() if submitted else None,
+                record["user"],
+            )
+        record["row_hash"] = stable_hash(
             record["submitted_at"].isoformat() if submitted else None,
             record["user"],
+            record["team"],
+            record["round"],
+            record["complete"],
+            repr(answers),
         )
         return record
 
@@ -202,29 +216,50 @@ class SurveyKind:
     ) -> WriteResult:
         result = WriteResult()
         keys = list({r["response_key"] for _, r in items})
-        known = set(
-            session.scalars(
-                select(SurveyResponse.response_key).where(SurveyResponse.response_key.in_(keys))
+        existing = {
+            r.response_key: r
+            for r in session.scalars(
+                select(SurveyResponse).where(SurveyResponse.response_key.in_(keys))
             )
-        )
-        for _, record in items:
-            if record["response_key"] in known:
+        }
+        seen: dict[int, tuple[int, int]] = ctx.file_state.setdefault("seen", {})
+        for row, record in items:
+            key = record["response_key"]
+            if key in seen:
+                line, row_hash = seen[key]
+                if row_hash == record["row_hash"]:
+                    result.duplicates += 1
+                else:
+                    reason = (
+                        f"response {record['ref']} is already listed at line {line} "
+                        "with other answers"
+                    )
+                    result.rejected.append((row, RowError("validate", reason)))
+                continue
+            seen[key] = (row.line, record["row_hash"])
+            response = existing.get(key)
+            if response is not None and response.row_hash == record["row_hash"]:
                 result.duplicates += 1
                 continue
-            known.add(record["response_key"])
-            response = SurveyResponse(
-                response_key=record["response_key"],
-                source=ctx.source.name,
-                file_id=ctx.file_id,
-                ref=record["ref"],
-                round=record["round"],
-                submitted_at=record["submitted_at"],
-                day=record["day"],
-                user_key=record["user"],
-                team=record["team"],
-                complete=record["complete"],
-            )
-            session.add(response)
+            values = {
+                "source": ctx.source.name,
+                "file_id": ctx.file_id,
+                "ref": record["ref"],
+                "round": record["round"],
+                "submitted_at": record["submitted_at"],
+                "day": record["day"],
+                "user_key": record["user"],
+                "team": record["team"],
+                "complete": record["complete"],
+                "row_hash": record["row_hash"],
+            }
+            if response is None:
+                response = SurveyResponse(response_key=key, **values)
+                session.add(response)
+            else:
+                for name, value in values.items():
+                    setattr(response, name, value)
+                session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
             session.flush()
             if record["answers"]:
                 session.execute(

@@ -207,6 +207,8 @@ class SurveyResponse(Base):
     user_key: Mapped[str | None] = mapped_column(String(200))
     team: Mapped[str | None] = mapped_column(String(200))
     complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    # content hash: a response exported again with other answers (finished since) is updated
+    row_hash: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class SurveyAnswer(Base):

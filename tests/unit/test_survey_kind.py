@@ -155,3 +155,40 @@ def test_missing_question_fails_the_file(make_config, write):
     (f,) = outcome.files
     assert f.status == "failed"
     assert "'How likely?' (questions.nps) not in the header" in f.error
+
+
+def test_a_response_finished_later_is_updated_not_doubled(store_url, make_config, write):
+    header = "id,submitdate,NPS,Comment\n"
+    write("ls.csv", header + "7,,9,\n8,2026-06-01 10:00:00,3,lent\n")
+    path = make_config(
+        """
+        sources:
+          - {name: ls, kind: survey, path: ls.csv,
+             columns: {ref: id, submitted_at: submitdate},
+             questions: {nps: NPS, comment: [Comment]}}
+        """,
+        store=store_url,
+    )
+    _, store, (outcome,) = run(path)
+    store.dispose()
+    assert outcome.files[0].accepted == 2
+    # Response 7 is finished since: same id, a submission time and another answer.
+    write("ls.csv", header + "7,2026-06-02 09:00:00,10,super\n8,2026-06-01 10:00:00,3,lent\n")
+    _, store, (outcome,) = run(path)
+    try:
+        (f,) = outcome.files
+        assert (f.read, f.accepted, f.duplicates) == (2, 1, 1)
+        with store.session() as session:
+            responses = session.execute(
+                select(SurveyResponse.ref, SurveyResponse.complete).order_by(SurveyResponse.ref)
+            ).all()
+            answers = session.execute(
+                select(SurveyResponse.ref, SurveyAnswer.instrument, SurveyAnswer.value)
+                .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+                .where(SurveyResponse.ref == "7")
+                .order_by(SurveyAnswer.instrument)
+            ).all()
+        assert responses == [("7", True), ("8", True)]
+        assert answers == [("7", "comment", None), ("7", "nps", 10.0)]
+    finally:
+        store.dispose()
