@@ -435,7 +435,7 @@ def _quarantine(
     source = ctx.source
     entries = {}
     for row, error in bad:
-        key = stable_hash(source.name, shown, row.line, row.raw)
+        key = stable_hash(source.name, shown, row.line, row.number, row.raw)
         entries[key] = (row, error)
     known = set(
         session.scalars(select(Quarantine.row_key).where(Quarantine.row_key.in_(list(entries))))

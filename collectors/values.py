@@ -9,6 +9,7 @@ month names as Jira writes them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from zoneinfo import ZoneInfo
 
@@ -66,9 +67,12 @@ def parse_number(text: str, decimal: str = ".") -> float | None:
     if decimal == ",":
         cleaned = cleaned.replace(".", "").replace(",", ".")
     try:
-        return float(cleaned)
+        value = float(cleaned)
     except ValueError:
         raise ValueError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is not a number")
+    return value
 
 
 def _candidate_formats(dayfirst: bool) -> list[str]:

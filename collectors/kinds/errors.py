@@ -37,6 +37,7 @@ class ErrorsKind:
         Field("module", "text", help="logger name or module", max_length=200),
         Field("message", "text", help="the message (e-mails and phone numbers are scrubbed)"),
         Field("user", "id", help="who hit the error, when the log says"),
+        Field("event_id", "text", help="the source's own id of the entry (Sentry's event_id)"),
     )
 
     def finish_record(
@@ -50,14 +51,11 @@ class ErrorsKind:
         utc = ts.astimezone(dt.UTC)
         record["ts"] = utc
         record["day"] = ctx.local_day(ts)
-        record["event_key"] = stable_hash(
-            "errors",
-            utc.isoformat(),
-            record["level"],
-            record["module"],
-            record["message"],
-            record["user"],
-        )
+        parts = ["errors", utc.isoformat(), record["level"], record["module"]]
+        parts += [record["message"], record["user"]]
+        if record["event_id"]:
+            parts.append(record["event_id"])  # only when given, so that other keys never change
+        record["event_key"] = stable_hash(*parts)
         return record
 
     def write(

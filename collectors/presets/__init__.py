@@ -13,6 +13,13 @@ MODULES = (
     "jira_csv",
     "zendesk_csv",
     "freshdesk_csv",
+    "m365_active_users",
+    "salesforce_eventlog",
+    "json_log",
+    "microsoft_forms",
+    "limesurvey",
+    "typeform",
+    "surveymonkey",
 )
 
 PRESETS = tuple(import_module(f"collectors.presets.{name}").FORMAT for name in MODULES)

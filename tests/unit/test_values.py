@@ -90,3 +90,9 @@ def test_impossible_day_is_explained():
     parser = DateParser(dayfirst=True, fmt=None, source_tz=PARIS)
     with pytest.raises(ValueError, match=r"'31/02/2026 10:00:00' is not a date.*no such day"):
         parser.parse("31/02/2026 10:00:00")
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-Infinity"])
+def test_parse_number_refuses_non_finite(text):
+    with pytest.raises(ValueError, match="is not a number"):
+        parse_number(text)
