@@ -228,6 +228,13 @@ def report(config_path: str | None, as_of: dt.datetime | None, fmt: str) -> None
             f"suppressed (fewer than {config.privacy.min_group_size} licensed users): "
             + ", ".join(result["suppressed"])
         )
+    outside = result.get("not_in_roster")
+    if outside and outside["mau"]:
+        click.echo(
+            f"not in roster: {outside['mau']} identifiers active in 30 days "
+            f"({format_number(outside['events_30d'], config.locale)} events), "
+            f"{outside['wau']} in 7 days — counted in all, in no team or wave"
+        )
 
 
 @main.command()

@@ -119,6 +119,30 @@ def user_kpis(
     return result
 
 
+def not_in_roster(session: Session, as_of: dt.date) -> dict[str, int] | None:
+    """Activity of identifiers no roster person matches, on ``as_of`` (None without usage).
+
+    They are kept, never dropped: they count in ``all``'s DAU / WAU / MAU, and this says how many
+    so that a gap in the roster (a newcomer, an external accountant) shows.
+    """
+    if not has_usage(session, as_of):
+        return None
+    start = {code: as_of - dt.timedelta(days=days - 1) for code, days in WINDOWS.items()}
+    row = session.execute(
+        select(
+            func.count(distinct(case((UsageDaily.day >= start["dau"], UsageDaily.person_key)))),
+            func.count(distinct(case((UsageDaily.day >= start["wau"], UsageDaily.person_key)))),
+            func.count(distinct(UsageDaily.person_key)),
+            func.coalesce(func.sum(UsageDaily.events), 0),
+        )
+        .select_from(UsageDaily)
+        .outerjoin(Person, Person.person_key == UsageDaily.person_key)
+        .where(Person.person_key.is_(None), UsageDaily.day >= start["mau"])
+        .where(UsageDaily.day <= as_of)
+    ).one()
+    return {"dau": row[0], "wau": row[1], "mau": row[2], "events_30d": int(row[3])}
+
+
 def daily_series(
     session: Session,
     start: dt.date,

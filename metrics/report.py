@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from metrics.adoption import user_kpis
+from metrics.adoption import not_in_roster, user_kpis
 from metrics.kpis import KPIS
 from metrics.scopes import (
     Scope,
@@ -47,6 +47,7 @@ def build_report(store: Store, as_of: dt.date, min_group_size: int) -> dict[str,
     with store.session() as session:
         population = publishable_population(session, min_group_size)
         values = user_kpis(session, as_of, population)
+        outside = not_in_roster(session, as_of)
         waves = wave_order(session)
         existing = set(licensed_counts(session))
     # A scope whose people were all left out is hidden as well.
@@ -59,4 +60,9 @@ def build_report(store: Store, as_of: dt.date, min_group_size: int) -> dict[str,
             continue
         scopes[str(scope)] = {code: kpis[code] for code in KPIS if code in kpis}
     suppressed = [str(s) for s in _scope_order(list(hidden), waves)]
-    return {"as_of": as_of.isoformat(), "scopes": scopes, "suppressed": suppressed}
+    return {
+        "as_of": as_of.isoformat(),
+        "scopes": scopes,
+        "suppressed": suppressed,
+        "not_in_roster": outside,
+    }

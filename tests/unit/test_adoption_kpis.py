@@ -136,6 +136,8 @@ def test_report_suppresses_small_scopes_and_keeps_contract_shape(store):
         "wave:v1",
     ]
     assert report["scopes"]["team:Logistique"]["adoption_rate"] == 0.5
+    # EXT9 (30/05) is the one identifier outside the roster: in WAU and MAU, not in DAU.
+    assert report["not_in_roster"] == {"dau": 0, "wau": 1, "mau": 1, "events_30d": 1}
 
 
 def test_suppressed_people_cannot_be_recovered_by_subtraction(store):
