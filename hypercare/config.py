@@ -13,6 +13,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -131,6 +132,7 @@ class Config:
     targets: dict[str, float]
     sla_hours: dict[str, SlaTarget]
     sources: list[SourceConfig]
+    sections: dict[str, Any] = field(default_factory=dict)  # parsed by the modules in SECTIONS
 
     @property
     def base_dir(self) -> Path:
@@ -206,7 +208,13 @@ def _describe(value: Any) -> str:
     return f"{value!r}"
 
 
-class _Checker:
+class Checker:
+    """Collects the problems of a config file; each helper returns a usable default on error.
+
+    Section parsers of other modules (see ``SECTIONS``) receive it to report their problems the
+    same way: ``chk.fail(key, expected, found)`` or ``chk.problems.append(message)``.
+    """
+
     def __init__(self) -> None:
         self.problems: list[str] = []
 
@@ -282,6 +290,11 @@ TOP_LEVEL_KEYS = (
     "support",
     "sources",
 )
+# Other top-level sections, each parsed by its own module: top-level key → module exposing
+# ``parse_section(chk: Checker, value: Any, key: str) -> object`` (``value`` is None when the key
+# is absent; return the section's default then). The result is ``Config.sections[key]``.
+SECTIONS: dict[str, str] = {}
+
 SOURCE_KEYS = (
     "name",
     "kind",
@@ -309,7 +322,7 @@ INSTRUMENTS: dict[str, int | None] = {
 }
 
 
-def _check_store(chk: _Checker, raw: dict, path: Path) -> str:
+def _check_store(chk: Checker, raw: dict, path: Path) -> str:
     store = chk.mapping(raw.get("store"), "store")
     chk.unknown_keys(store, ("url",), "store")
     url = chk.string(store.get("url"), "store.url", "sqlite:///hypercare.db") or ""
@@ -334,7 +347,7 @@ def _check_store(chk: _Checker, raw: dict, path: Path) -> str:
     return env_url or url
 
 
-def _check_privacy(chk: _Checker, raw: dict) -> PrivacyConfig:
+def _check_privacy(chk: Checker, raw: dict) -> PrivacyConfig:
     privacy = chk.mapping(raw.get("privacy"), "privacy")
     chk.unknown_keys(privacy, ("pseudonymize", "min_group_size", "retention_days"), "privacy")
     return PrivacyConfig(
@@ -348,7 +361,7 @@ def _check_privacy(chk: _Checker, raw: dict) -> PrivacyConfig:
     )
 
 
-def _check_timezone(chk: _Checker, value: Any, key: str, default: str | None) -> str | None:
+def _check_timezone(chk: Checker, value: Any, key: str, default: str | None) -> str | None:
     name = chk.string(value, key, default)
     if name is None:
         return None
@@ -360,7 +373,7 @@ def _check_timezone(chk: _Checker, value: Any, key: str, default: str | None) ->
     return name
 
 
-def _check_sla(chk: _Checker, raw: dict) -> dict[str, SlaTarget]:
+def _check_sla(chk: Checker, raw: dict) -> dict[str, SlaTarget]:
     support = chk.mapping(raw.get("support"), "support")
     chk.unknown_keys(support, ("sla_hours",), "support")
     sla = chk.mapping(support.get("sla_hours"), "support.sla_hours")
@@ -379,7 +392,7 @@ def _check_sla(chk: _Checker, raw: dict) -> dict[str, SlaTarget]:
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _check_sql(chk: _Checker, raw: dict, key: str, is_sql: bool) -> SqlOptions | None:
+def _check_sql(chk: Checker, raw: dict, key: str, is_sql: bool) -> SqlOptions | None:
     present = [k for k in ("url", "url_env", "query", "watermark") if k in raw]
     if not is_sql:
         for name in present:
@@ -411,7 +424,7 @@ def _check_sql(chk: _Checker, raw: dict, key: str, is_sql: bool) -> SqlOptions |
     return SqlOptions(query=query or "", url=url, url_env=url_env, watermark=watermark)
 
 
-def _check_questions(chk: _Checker, raw: dict, kind: str, key: str) -> dict[str, list[str]]:
+def _check_questions(chk: Checker, raw: dict, kind: str, key: str) -> dict[str, list[str]]:
     if "questions" not in raw:
         return {}
     if kind != "survey":
@@ -440,7 +453,7 @@ def _check_questions(chk: _Checker, raw: dict, kind: str, key: str) -> dict[str,
     return questions
 
 
-def _check_source(chk: _Checker, raw: Any, index: int, seen: set[str]) -> SourceConfig | None:
+def _check_source(chk: Checker, raw: Any, index: int, seen: set[str]) -> SourceConfig | None:
     key = f"sources[{index}]"
     if not isinstance(raw, dict):
         chk.fail(key, "a mapping with name, kind, format and path", raw)
@@ -525,14 +538,14 @@ def _check_source(chk: _Checker, raw: Any, index: int, seen: set[str]) -> Source
 
 def parse_config(raw: Any, path: Path) -> Config:
     """Validate an already-parsed YAML document; raise ConfigError listing every problem."""
-    chk = _Checker()
+    chk = Checker()
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(
             path, [f"(top level): expected a mapping of keys, found {_describe(raw)}"]
         )
-    chk.unknown_keys(raw, TOP_LEVEL_KEYS, "")
+    chk.unknown_keys(raw, (*TOP_LEVEL_KEYS, *SECTIONS), "")
     store_url = _check_store(chk, raw, path)
     privacy = _check_privacy(chk, raw)
     locale = chk.choice(raw.get("locale"), "locale", LOCALES, "fr")
@@ -571,6 +584,10 @@ def parse_config(raw: Any, path: Path) -> Config:
             src = _check_source(chk, item, index, seen)
             if src is not None:
                 sources.append(src)
+    sections = {
+        name: import_module(module).parse_section(chk, raw.get(name), name)
+        for name, module in SECTIONS.items()
+    }
     if chk.problems:
         raise ConfigError(path, chk.problems)
     return Config(
@@ -583,6 +600,7 @@ def parse_config(raw: Any, path: Path) -> Config:
         targets=targets,
         sla_hours=sla,
         sources=sources,
+        sections=sections,
     )
 
 
