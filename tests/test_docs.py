@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from collectors.kinds import KINDS
 from collectors.readers import READERS
 from hypercare.cli import main
-from hypercare.config import SOURCE_KEYS, TOP_LEVEL_KEYS
+from hypercare.config import SECTIONS, SOURCE_KEYS, TOP_LEVEL_KEYS
 from metrics.kpis import glossary_markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -17,7 +17,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def test_every_config_key_and_field_is_documented():
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
-    for key in (*TOP_LEVEL_KEYS, *SOURCE_KEYS):
+    for key in (*TOP_LEVEL_KEYS, *SOURCE_KEYS, *SECTIONS):
         assert f"`{key}" in text, key
     for name, kind in KINDS.items():
         assert f"**{name}**" in text, name
