@@ -1,0 +1,118 @@
+"""Computing KPIs: one entry point for a snapshot and for daily series, whatever the KPI.
+
+Each KPI code of the registry (``metrics/kpis.py``) with ``computed=True`` has a calculator here
+that returns its value for every scope on an as-of day. Series come from a specialized query when
+the KPI has one (user counts), else from the snapshot of each day. Everything reads through a
+``Population`` (``metrics/scopes.py``): people of suppressed scopes count nowhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from metrics import adoption
+from metrics.scopes import Population, Scope, publishable_population
+
+if TYPE_CHECKING:
+    from hypercare.config import Config
+
+Value = float | int | None
+Snapshot = dict[Scope, dict[str, Value]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What calculators need from the config (so that metrics never reads YAML)."""
+
+    min_group_size: int = 5
+    core_features: tuple[str, ...] = ()
+    targets: dict[str, float] = field(default_factory=dict)
+    sla_hours: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    timezone: str = "UTC"
+
+    @classmethod
+    def from_config(cls, config: Config) -> Settings:
+        return cls(
+            min_group_size=config.privacy.min_group_size,
+            core_features=tuple(config.core_features),
+            targets=dict(config.targets),
+            sla_hours={k: (v.first_response, v.resolution) for k, v in config.sla_hours.items()},
+            timezone=config.timezone,
+        )
+
+
+Calculator = Callable[[Session, Settings, dt.date, Population], dict[Scope, dict[str, Value]]]
+
+# Each calculator fills one or more KPI codes for every scope it knows.
+CALCULATORS: list[Calculator] = [
+    lambda session, settings, as_of, population: adoption.user_kpis(session, as_of, population),
+]
+
+
+def snapshot(
+    session: Session,
+    settings: Settings,
+    as_of: dt.date,
+    population: Population | None = None,
+) -> Snapshot:
+    """Every computed KPI of every scope on ``as_of`` (suppressed scopes absent)."""
+    population = population or publishable_population(session, settings.min_group_size)
+    merged: Snapshot = {}
+    for calculator in CALCULATORS:
+        for scope, values in calculator(session, settings, as_of, population).items():
+            merged.setdefault(scope, {}).update(values)
+    hidden = {Scope.parse(s) for s in population.suppressed}
+    return {scope: values for scope, values in merged.items() if scope not in hidden}
+
+
+def series(
+    session: Session,
+    settings: Settings,
+    code: str,
+    scopes: Iterable[Scope],
+    start: dt.date,
+    end: dt.date,
+    population: Population | None = None,
+) -> dict[Scope, list[tuple[dt.date, Value]]]:
+    """The daily values of one KPI for the given scopes from ``start`` to ``end`` (inclusive).
+
+    A scope that is suppressed (or unknown) gets no series.
+    """
+    population = population or publishable_population(session, settings.min_group_size)
+    wanted = set(scopes) - {Scope.parse(s) for s in population.suppressed}
+    out: dict[Scope, list[tuple[dt.date, Value]]] = {}
+    if code in adoption.USER_KPIS:
+        groupings = tuple(sorted({s.kind for s in wanted}))
+        for row in adoption.daily_series(session, start, end, groupings, population):
+            if row["kpi"] == code:
+                scope = Scope.parse(row["scope"])
+                if scope in wanted:
+                    out.setdefault(scope, []).append((row["day"], row["value"]))
+        return {scope: sorted(points) for scope, points in out.items()}
+    day = start
+    while day <= end:
+        values = snapshot(session, settings, day, population)
+        for scope in wanted:
+            if scope in values:
+                out.setdefault(scope, []).append((day, values[scope].get(code)))
+        day += dt.timedelta(days=1)
+    return out
+
+
+def value(session: Session, settings: Settings, code: str, scope: Scope, as_of: dt.date) -> Value:
+    """One KPI of one scope on ``as_of`` (None when suppressed or without data)."""
+    return snapshot(session, settings, as_of).get(scope, {}).get(code)
+
+
+def as_rows(snap: Snapshot) -> list[dict[str, Any]]:
+    """A snapshot as rows ``{"scope", "kpi", "value"}`` (for tables and CSV)."""
+    return [
+        {"scope": str(scope), "kpi": code, "value": v}
+        for scope, values in sorted(snap.items())
+        for code, v in values.items()
+    ]
