@@ -13,15 +13,18 @@ from collections.abc import Iterable
 from sqlalchemy import Integer, and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from metrics.store.models import PersonAlias, UsageDaily, UsageEvent
+from metrics.store.models import PersonAlias, UsageDaily, UsageDailyFeature, UsageEvent
 
 
-def _rollup_select(day_filter):
+def _rollup_select(day_filter, by_feature: bool = False):
+    """Events grouped per local day and person (and feature and action)."""
     person = func.coalesce(PersonAlias.person_key, UsageEvent.user_key)
+    keys = [UsageEvent.day, person]
+    if by_feature:
+        keys += [func.coalesce(UsageEvent.feature, ""), func.coalesce(UsageEvent.action, "")]
     return (
         select(
-            UsageEvent.day,
-            person,
+            *keys,
             func.count(),
             func.sum(case((UsageEvent.outcome == "ok", 1), else_=0)).cast(Integer),
             func.sum(case((UsageEvent.outcome == "error", 1), else_=0)).cast(Integer),
@@ -29,7 +32,7 @@ def _rollup_select(day_filter):
         .select_from(UsageEvent)
         .outerjoin(PersonAlias, PersonAlias.alias_key == UsageEvent.user_key)
         .where(day_filter)
-        .group_by(UsageEvent.day, person)
+        .group_by(*keys)
     )
 
 
@@ -43,11 +46,21 @@ def refresh_days(session: Session, days: Iterable[dt.date]) -> int:
     if not days:
         return 0
     low, high = min(days), max(days)
+    in_days = and_(UsageEvent.day >= low, UsageEvent.day <= high)
     session.execute(delete(UsageDaily).where(and_(UsageDaily.day >= low, UsageDaily.day <= high)))
-    columns = ["day", "person_key", "events", "ok_events", "error_events"]
+    session.execute(
+        delete(UsageDailyFeature).where(
+            and_(UsageDailyFeature.day >= low, UsageDailyFeature.day <= high)
+        )
+    )
+    counts = ["events", "ok_events", "error_events"]
     result = session.execute(
-        insert(UsageDaily).from_select(
-            columns, _rollup_select(and_(UsageEvent.day >= low, UsageEvent.day <= high))
+        insert(UsageDaily).from_select(["day", "person_key", *counts], _rollup_select(in_days))
+    )
+    session.execute(
+        insert(UsageDailyFeature).from_select(
+            ["day", "person_key", "feature", "action", *counts],
+            _rollup_select(in_days, by_feature=True),
         )
     )
     return result.rowcount or 0
@@ -58,5 +71,6 @@ def refresh_all(session: Session) -> int:
     bounds = session.execute(select(func.min(UsageEvent.day), func.max(UsageEvent.day))).one()
     if bounds[0] is None:
         session.execute(delete(UsageDaily))
+        session.execute(delete(UsageDailyFeature))
         return 0
     return refresh_days(session, [bounds[0], bounds[1]])

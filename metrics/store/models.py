@@ -172,6 +172,24 @@ class UsageDaily(Base):
     error_events: Mapped[int] = mapped_column(Integer)
 
 
+class UsageDailyFeature(Base):
+    """Daily rollup per person, local day and feature (feature scopes, breadth, feature adoption).
+
+    ``action`` keeps the action too, since core features are often configured as actions
+    (``invoice.create``); refreshed with ``usage_daily`` for the days new data touched.
+    """
+
+    __tablename__ = "usage_daily_feature"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(200), primary_key=True)
+    action: Mapped[str] = mapped_column(String(200), primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+    ok_events: Mapped[int] = mapped_column(Integer)
+    error_events: Mapped[int] = mapped_column(Integer)
+
+
 class ErrorEvent(Base):
     """An application error-log entry."""
 
