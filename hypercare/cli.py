@@ -203,6 +203,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 @friendly_errors
 def report(config_path: str | None, as_of: dt.datetime | None, fmt: str) -> None:
     """KPI snapshot per scope (all, each team, each wave)."""
+    from metrics.compute import Settings
     from metrics.kpis import KPIS
     from metrics.report import build_report, today_in
 
@@ -210,7 +211,9 @@ def report(config_path: str | None, as_of: dt.datetime | None, fmt: str) -> None
     day = as_of.date() if as_of else today_in(config.tz)
     store = _open(config)
     try:
-        result = build_report(store, day, config.privacy.min_group_size)
+        result = build_report(
+            store, day, config.privacy.min_group_size, Settings.from_config(config)
+        )
     finally:
         store.dispose()
     if fmt == "json":

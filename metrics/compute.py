@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from metrics import adoption
+from metrics import adoption, usage_kpis
+from metrics.kpis import COMPUTED
 from metrics.scopes import Population, Scope, publishable_population
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ Calculator = Callable[[Session, Settings, dt.date, Population], dict[Scope, dict
 # Each calculator fills one or more KPI codes for every scope it knows.
 CALCULATORS: list[Calculator] = [
     lambda session, settings, as_of, population: adoption.user_kpis(session, as_of, population),
+    lambda session, settings, as_of, population: usage_kpis.usage_kpis(
+        session, as_of, population, settings.core_features
+    ),
 ]
 
 
@@ -67,7 +71,12 @@ def snapshot(
         for scope, values in calculator(session, settings, as_of, population).items():
             merged.setdefault(scope, {}).update(values)
     hidden = {Scope.parse(s) for s in population.suppressed}
-    return {scope: values for scope, values in merged.items() if scope not in hidden}
+    # Every scope carries every computed KPI, in the registry's order; no data is None.
+    return {
+        scope: {code: values.get(code) for code in COMPUTED}
+        for scope, values in merged.items()
+        if scope not in hidden and scope.kind in ("all", "team", "wave")
+    }
 
 
 def series(

@@ -107,6 +107,7 @@ _DEFS = [
         "daily active ÷ monthly active users, averaged over the window",
         "ratio",
         "up",
+        computed=True,
     ),
     _k(
         "time_to_first_use",
@@ -116,6 +117,7 @@ _DEFS = [
         "days from go-live to the first event (median of the scope)",
         "days",
         "down",
+        computed=True,
     ),
     _k(
         "feature_breadth",
@@ -125,6 +127,7 @@ _DEFS = [
         "share of the core features used by at least one user of the scope in 30 days",
         "ratio",
         "up",
+        computed=True,
     ),
     _k(
         "task_success_rate",
@@ -134,6 +137,7 @@ _DEFS = [
         "usage events with outcome ok ÷ usage events with an outcome (30 days)",
         "ratio",
         "up",
+        computed=True,
     ),
     _k(
         "error_rate",
@@ -144,6 +148,7 @@ _DEFS = [
         "ratio",
         "down",
         0.05,
+        computed=True,
     ),
     _k(
         "app_errors_per_1k",
@@ -153,6 +158,7 @@ _DEFS = [
         "error-log entries at level ERROR or above ÷ usage events × 1,000",
         "per_1k",
         "down",
+        computed=True,
     ),
     _k(
         "p95_duration_ms",
@@ -162,6 +168,7 @@ _DEFS = [
         "95th percentile of action duration (30 days)",
         "ms",
         "down",
+        computed=True,
     ),
     _k(
         "nps",

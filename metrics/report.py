@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from metrics.adoption import not_in_roster, user_kpis
+from metrics.adoption import not_in_roster
+from metrics.compute import Settings, snapshot
 from metrics.kpis import KPIS
 from metrics.scopes import (
     Scope,
@@ -38,15 +39,21 @@ def _scope_order(scopes: list[Scope], waves: list[str]) -> list[Scope]:
     )
 
 
-def build_report(store: Store, as_of: dt.date, min_group_size: int) -> dict[str, Any]:
+def build_report(
+    store: Store,
+    as_of: dt.date,
+    min_group_size: int,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
     """The report in the shape of CONTRACT.md: ``{"as_of", "scopes", "suppressed"}``.
 
     The people of suppressed scopes are left out of every figure (``metrics.scopes.Population``),
     so that no subtraction between shown scopes gives them back.
     """
+    settings = settings or Settings(min_group_size=min_group_size)
     with store.session() as session:
         population = publishable_population(session, min_group_size)
-        values = user_kpis(session, as_of, population)
+        values = snapshot(session, settings, as_of, population)
         outside = not_in_roster(session, as_of)
         waves = wave_order(session)
         existing = set(licensed_counts(session))

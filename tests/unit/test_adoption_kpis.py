@@ -185,14 +185,10 @@ def test_no_usage_means_null_not_zero(store_url, make_config, write):
     collect(config, store)
     report = build_report(store, AS_OF, min_group_size=2)
     store.dispose()
-    assert report["scopes"]["all"] == {
-        "licensed_users": 5,  # Direction's one person is left out (min_group_size 2)
-        "dau": None,
-        "wau": None,
-        "mau": None,
-        "adoption_rate": None,
-        "activation_rate": None,
-    }
+    values = report["scopes"]["all"]
+    assert values.pop("licensed_users") == 5  # Direction's one person is left out (minimum 2)
+    assert set(values) >= {"dau", "wau", "mau", "adoption_rate", "activation_rate"}
+    assert all(v is None for v in values.values()), values
 
 
 def test_daily_series_agrees_with_the_snapshot_every_day(store):

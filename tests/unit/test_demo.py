@@ -7,7 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from hypercare.cli import main
+from hypercare.config import load_config
 from hypercare.demo.build import DemoError, build_demo
+from metrics.compute import Settings
 from metrics.report import build_report
 from metrics.store import open_store
 
@@ -69,6 +71,7 @@ def test_same_report_on_postgresql(sqlite_demo, pg_url, tmp_path):
     again = build_demo(tmp_path, db_url=pg_url, reset=True, today=TODAY, echo=lambda _: None)
     store = open_store(pg_url)
     try:
-        assert build_report(store, TODAY, 5) == report_of(again.config_path)
+        settings = Settings.from_config(load_config(again.config_path))
+        assert build_report(store, TODAY, 5, settings) == report_of(again.config_path)
     finally:
         store.dispose()

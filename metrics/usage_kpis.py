@@ -1,0 +1,253 @@
+"""KPIs over usage events and error logs: success and error rates, stickiness, time to first use,
+feature breadth, p95 duration and application errors per 1,000 events.
+
+Windows end on the as-of day (inclusive): 30 days for rates, breadth, p95 and errors. ``all``
+includes people outside the roster (they used the tool), teams and waves count roster people
+only, and the people of suppressed scopes count nowhere (``Population``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from metrics.scopes import ALL, GROUPINGS, Population, Scope, group_column
+from metrics.store.models import (
+    ErrorEvent,
+    Person,
+    PersonAlias,
+    UsageDaily,
+    UsageDailyFeature,
+    UsageEvent,
+)
+
+WINDOW_DAYS = 30
+ERROR_LEVELS = ("error", "critical")
+
+Values = dict[str, float | int | None]
+
+
+def _label(grouping: str):
+    return literal("all") if grouping == "all" else group_column(grouping)
+
+
+def _scope(grouping: str, value: Any) -> Scope:
+    return ALL if grouping == "all" else Scope(grouping, value)
+
+
+def _start(as_of: dt.date) -> dt.date:
+    return as_of - dt.timedelta(days=WINDOW_DAYS - 1)
+
+
+def _grouped_rollup(session: Session, columns: list, where: list, population: Population):
+    """Rows (scope, *columns) over the daily rollup joined to people, for every grouping."""
+    for grouping in GROUPINGS:
+        label = _label(grouping)
+        query = (
+            select(label, *columns)
+            .select_from(UsageDaily)
+            .outerjoin(Person, Person.person_key == UsageDaily.person_key)
+            .where(*where, population.usage_filter())
+            .group_by(label)
+        )
+        if grouping != "all":
+            query = query.where(label.is_not(None))
+        for value, *rest in session.execute(query):
+            yield _scope(grouping, value), rest
+
+
+def rates_and_stickiness(
+    session: Session, as_of: dt.date, population: Population
+) -> dict[Scope, Values]:
+    """task_success_rate, error_rate (over events with an outcome) and stickiness."""
+    start = _start(as_of)
+    window = [UsageDaily.day >= start, UsageDaily.day <= as_of]
+    out: dict[Scope, Values] = {}
+    columns = [
+        func.sum(UsageDaily.ok_events),
+        func.sum(UsageDaily.error_events),
+        func.count(),  # person-days: the sum of daily active users over the window
+        func.count(func.distinct(UsageDaily.person_key)),
+    ]
+    for scope, (ok, errors, person_days, mau) in _grouped_rollup(
+        session, columns, window, population
+    ):
+        ok, errors = int(ok or 0), int(errors or 0)
+        with_outcome = ok + errors
+        out[scope] = {
+            "task_success_rate": round(ok / with_outcome, 4) if with_outcome else None,
+            "error_rate": round(errors / with_outcome, 4) if with_outcome else None,
+            # average DAU over the 30 days ÷ MAU on the as-of day
+            "stickiness": round(person_days / WINDOW_DAYS / mau, 4) if mau else None,
+        }
+    return out
+
+
+def time_to_first_use(
+    session: Session, as_of: dt.date, population: Population
+) -> dict[Scope, Values]:
+    """Median days from a licensed person's go-live to their first event since, among those who
+    started by the as-of day (people who have not started yet are left out)."""
+    first = (
+        select(Person.team, Person.wave, Person.go_live, func.min(UsageDaily.day))
+        .join(UsageDaily, UsageDaily.person_key == Person.person_key)
+        .where(
+            Person.licensed,
+            Person.go_live.is_not(None),
+            Person.go_live <= as_of,
+            UsageDaily.day >= Person.go_live,
+            UsageDaily.day <= as_of,
+            population.people_filter(),
+        )
+        .group_by(Person.person_key, Person.team, Person.wave, Person.go_live)
+    )
+    delays: dict[Scope, list[int]] = defaultdict(list)
+    for team, wave, go_live, first_day in session.execute(first):
+        days = (_as_date(first_day) - _as_date(go_live)).days
+        delays[ALL].append(days)
+        delays[Scope("team", team)].append(days)
+        if wave is not None:
+            delays[Scope("wave", wave)].append(days)
+    return {scope: {"time_to_first_use": statistics.median(v)} for scope, v in delays.items()}
+
+
+def feature_breadth(
+    session: Session, as_of: dt.date, population: Population, core: tuple[str, ...]
+) -> dict[Scope, Values]:
+    """Share of the core features (matched on feature or action) used by someone of the scope in
+    the 30 days ending the as-of day; null without configured core features."""
+    if not core:
+        return {}
+    wanted = set(core)
+    used: dict[Scope, set[str]] = defaultdict(set)
+    for grouping in GROUPINGS:
+        label = _label(grouping)
+        query = (
+            select(label, UsageDailyFeature.feature, UsageDailyFeature.action)
+            .select_from(UsageDailyFeature)
+            .outerjoin(Person, Person.person_key == UsageDailyFeature.person_key)
+            .where(
+                UsageDailyFeature.day >= _start(as_of),
+                UsageDailyFeature.day <= as_of,
+                or_(UsageDailyFeature.feature.in_(wanted), UsageDailyFeature.action.in_(wanted)),
+                population.usage_filter(),
+            )
+            .distinct()
+        )
+        if grouping != "all":
+            query = query.where(label.is_not(None))
+        for value, feature, action in session.execute(query):
+            used[_scope(grouping, value)].update({feature, action} & wanted)
+    return {scope: {"feature_breadth": round(len(f) / len(wanted), 4)} for scope, f in used.items()}
+
+
+def _resolved_person():
+    return func.coalesce(PersonAlias.person_key, UsageEvent.user_key)
+
+
+def p95_duration(session: Session, as_of: dt.date, population: Population) -> dict[Scope, Values]:
+    """95th percentile of action durations in 30 days, nearest-rank method: the value at rank
+    ⌈0.95 × n⌉ of the n durations sorted ascending."""
+    out: dict[Scope, Values] = {}
+    base = [
+        UsageEvent.day >= _start(as_of),
+        UsageEvent.day <= as_of,
+        UsageEvent.duration_ms.is_not(None),
+    ]
+    for grouping in GROUPINGS:
+        label = _label(grouping)
+
+        def joined(query):
+            return (
+                query.select_from(UsageEvent)
+                .outerjoin(PersonAlias, PersonAlias.alias_key == UsageEvent.user_key)
+                .outerjoin(Person, Person.person_key == _resolved_person())
+                .where(*base, population.usage_filter())
+            )
+
+        counts = joined(select(label, func.count()).group_by(label))
+        if grouping != "all":
+            counts = counts.where(label.is_not(None))
+        for value, n in session.execute(counts).all():
+            rank = math.ceil(0.95 * n)
+            query = joined(select(UsageEvent.duration_ms))
+            if grouping != "all":
+                query = query.where(label == value)
+            found = session.scalar(query.order_by(UsageEvent.duration_ms).offset(rank - 1).limit(1))
+            out[_scope(grouping, value)] = {"p95_duration_ms": found}
+    return out
+
+
+def app_errors_per_1k(
+    session: Session, as_of: dt.date, population: Population
+) -> dict[Scope, Values]:
+    """Error-log entries at level error or above ÷ usage events × 1,000 over 30 days; entries
+    without a user count in scope ``all`` only. Null when no error log was ever collected."""
+    if session.scalar(select(ErrorEvent.id).limit(1)) is None:
+        return {}
+    start = _start(as_of)
+    events: dict[Scope, int] = {}
+    for scope, (n,) in _grouped_rollup(
+        session,
+        [func.sum(UsageDaily.events)],
+        [UsageDaily.day >= start, UsageDaily.day <= as_of],
+        population,
+    ):
+        events[scope] = int(n or 0)
+    errors: dict[Scope, int] = defaultdict(int)
+    person = func.coalesce(PersonAlias.person_key, ErrorEvent.user_key)
+    for grouping in GROUPINGS:
+        label = _label(grouping)
+        query = (
+            select(label, func.count())
+            .select_from(ErrorEvent)
+            .outerjoin(PersonAlias, PersonAlias.alias_key == ErrorEvent.user_key)
+            .outerjoin(Person, Person.person_key == person)
+            .where(
+                ErrorEvent.day >= start,
+                ErrorEvent.day <= as_of,
+                ErrorEvent.level.in_(ERROR_LEVELS),
+                population.usage_filter(),
+            )
+            .group_by(label)
+        )
+        if grouping != "all":
+            query = query.where(and_(label.is_not(None), ErrorEvent.user_key.is_not(None)))
+        for value, n in session.execute(query):
+            errors[_scope(grouping, value)] += n
+    out: dict[Scope, Values] = {}
+    for scope in set(events) | set(errors):
+        n = events.get(scope, 0)
+        out[scope] = {"app_errors_per_1k": round(errors[scope] / n * 1000, 2) if n else None}
+    return out
+
+
+def usage_kpis(
+    session: Session, as_of: dt.date, population: Population, core: tuple[str, ...]
+) -> dict[Scope, Values]:
+    """All the KPIs of this module, merged per scope."""
+    merged: dict[Scope, Values] = defaultdict(dict)
+    for part in (
+        rates_and_stickiness(session, as_of, population),
+        time_to_first_use(session, as_of, population),
+        feature_breadth(session, as_of, population, core),
+        p95_duration(session, as_of, population),
+        app_errors_per_1k(session, as_of, population),
+    ):
+        for scope, values in part.items():
+            merged[scope].update(values)
+    return dict(merged)
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
