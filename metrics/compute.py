@@ -12,10 +12,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from metrics import adoption, usage_kpis
+from metrics import adoption, support, usage_kpis
 from metrics.kpis import COMPUTED
 from metrics.scopes import Population, Scope, publishable_population
 
@@ -54,6 +55,9 @@ CALCULATORS: list[Calculator] = [
     lambda session, settings, as_of, population: adoption.user_kpis(session, as_of, population),
     lambda session, settings, as_of, population: usage_kpis.usage_kpis(
         session, as_of, population, settings.core_features
+    ),
+    lambda session, settings, as_of, population: support.support_kpis(
+        session, as_of, population, ZoneInfo(settings.timezone), settings.sla_hours
     ),
 ]
 

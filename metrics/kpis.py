@@ -225,6 +225,7 @@ _DEFS = [
         "tickets not resolved at the end of the day",
         "count",
         "down",
+        computed=True,
     ),
     _k(
         "first_response_p50_h",
@@ -234,6 +235,7 @@ _DEFS = [
         "median hours to first response",
         "hours",
         "down",
+        computed=True,
     ),
     _k(
         "resolution_p50_h",
@@ -243,6 +245,7 @@ _DEFS = [
         "median hours to resolution",
         "hours",
         "down",
+        computed=True,
     ),
     _k(
         "sla_breach_rate",
@@ -252,6 +255,7 @@ _DEFS = [
         "tickets breached ÷ tickets resolved or past their target",
         "ratio",
         "down",
+        computed=True,
     ),
 ]
 
