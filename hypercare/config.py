@@ -293,7 +293,10 @@ TOP_LEVEL_KEYS = (
 # Other top-level sections, each parsed by its own module: top-level key → module exposing
 # ``parse_section(chk: Checker, value: Any, key: str) -> object`` (``value`` is None when the key
 # is absent; return the section's default then). The result is ``Config.sections[key]``.
-SECTIONS: dict[str, str] = {}
+SECTIONS: dict[str, str] = {
+    "waves": "metrics.waves",
+    "exit": "metrics.waves",
+}
 
 SOURCE_KEYS = (
     "name",

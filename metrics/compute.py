@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from metrics import adoption, support, usage_kpis
 from metrics.kpis import COMPUTED
 from metrics.scopes import Population, Scope, publishable_population
+from metrics.waves import ExitConfig, WavesConfig
 
 if TYPE_CHECKING:
     from hypercare.config import Config
@@ -36,6 +37,8 @@ class Settings:
     targets: dict[str, float] = field(default_factory=dict)
     sla_hours: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     timezone: str = "UTC"
+    waves: WavesConfig = field(default_factory=WavesConfig)
+    exit: ExitConfig = field(default_factory=ExitConfig)
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -45,6 +48,8 @@ class Settings:
             targets=dict(config.targets),
             sla_hours={k: (v.first_response, v.resolution) for k, v in config.sla_hours.items()},
             timezone=config.timezone,
+            waves=config.sections.get("waves") or WavesConfig(),
+            exit=config.sections.get("exit") or ExitConfig(),
         )
 
 

@@ -20,6 +20,7 @@ from metrics.scopes import (
     wave_order,
 )
 from metrics.store import Store
+from metrics.waves import evaluate_exit, evaluate_waves
 
 
 def today_in(tz: dt.tzinfo) -> dt.date:
@@ -57,8 +58,14 @@ def build_report(
         outside = not_in_roster(session, as_of)
         waves = wave_order(session)
         existing = set(licensed_counts(session))
-    # A scope whose people were all left out is hidden as well.
-    hidden = {Scope.parse(s) for s in population.suppressed} | (existing - set(values))
+        # A scope whose people were all left out is hidden as well.
+        hidden = {Scope.parse(s) for s in population.suppressed} | (existing - set(values))
+        gates = evaluate_waves(session, values, as_of, settings.waves, settings.targets, hidden)
+        checklist = (
+            evaluate_exit(session, values, as_of, settings.exit, settings.targets, hidden)
+            if settings.exit.criteria
+            else None
+        )
     scopes: dict[str, dict[str, Any]] = {}
     for scope in _scope_order(list(values), waves):
         kpis = values[scope]
@@ -72,4 +79,6 @@ def build_report(
         "scopes": scopes,
         "suppressed": suppressed,
         "not_in_roster": outside,
+        "waves": gates,
+        **({"exit": checklist} if checklist is not None else {}),
     }
