@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from metrics import adoption, support, usage_kpis
+from metrics import adoption, engagement, support, usage_kpis
 from metrics.kpis import COMPUTED
 from metrics.scopes import Population, Scope, publishable_population
 from metrics.waves import ExitConfig, WavesConfig
@@ -59,6 +59,9 @@ Calculator = Callable[[Session, Settings, dt.date, Population], dict[Scope, dict
 CALCULATORS: list[Calculator] = [
     lambda session, settings, as_of, population: adoption.user_kpis(session, as_of, population),
     lambda session, settings, as_of, population: usage_kpis.usage_kpis(
+        session, as_of, population, settings.core_features
+    ),
+    lambda session, settings, as_of, population: engagement.engagement_score(
         session, as_of, population, settings.core_features
     ),
     lambda session, settings, as_of, population: support.support_kpis(

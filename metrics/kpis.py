@@ -100,6 +100,18 @@ _DEFS = [
         computed=True,
     ),
     _k(
+        "engagement_score",
+        "Score d'engagement",
+        "Engagement score",
+        "moyenne × 100 de l'adoption des fonctions clés, de la fidélité (DAU/MAU) et de la "
+        "croissance (nouveaux + revenus) ÷ (nouveaux + revenus + dormants), sur 30 jours",
+        "mean × 100 of core-feature adoption, stickiness (DAU/MAU) and growth (new + "
+        "resurrecting) ÷ (new + resurrecting + dormant), over 30 days",
+        "score",
+        "up",
+        computed=True,
+    ),
+    _k(
         "stickiness",
         "Fidélité (DAU/MAU)",
         "Stickiness (DAU/MAU)",

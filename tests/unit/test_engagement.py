@@ -1,0 +1,141 @@
+"""Frequency bands, lifecycle, retention, feature adoption, the go-live-relative axis and the
+engagement score, on tiny data worked out by hand (SQLite and PostgreSQL)."""
+
+import datetime as dt
+
+import pytest
+
+from collectors.run import collect
+from hypercare.config import load_config
+from metrics import engagement
+from metrics.scopes import ALL, Scope, publishable_population
+from metrics.store import open_store
+
+ROSTER = (
+    "user;team;wave;go_live\n"
+    "a1;A;w1;2026-05-04\na2;A;w1;2026-05-04\nb1;B;w2;2026-05-18\nb2;B;w2;2026-05-18\n"
+)
+EVENTS = [
+    ("05-04", "a1", "invoice.create"),
+    ("05-05", "a1", "invoice.create"),
+    ("05-12", "a1", "invoice.create"),
+    ("05-26", "a1", "quote.create"),
+    ("05-06", "a2", "invoice.create"),
+    ("05-13", "a2", "invoice.create"),
+    ("05-20", "a2", "invoice.create"),
+    ("05-27", "a2", "invoice.create"),
+    ("05-28", "a2", "invoice.create"),
+    ("05-19", "b1", "payment.record"),
+    ("05-29", "b1", "payment.record"),
+    ("05-30", "X", "invoice.create"),  # outside the roster
+]
+USAGE = "ts;user;action\n" + "".join(f"2026-{d} 10:00;{u};{a}\n" for d, u, a in EVENTS)
+AS_OF = dt.date(2026, 5, 31)
+A, B = Scope("team", "A"), Scope("team", "B")
+
+
+@pytest.fixture
+def session(store_url, make_config, write):
+    write("roster.csv", ROSTER)
+    write("usage.csv", USAGE)
+    config = load_config(
+        make_config(
+            """
+            privacy: {min_group_size: 2}
+            sources:
+              - {name: r, kind: roster, path: roster.csv}
+              - {name: u, kind: usage, path: usage.csv}
+            """,
+            store=store_url,
+        )
+    )
+    store = open_store(config.store_url)
+    try:
+        collect(config, store)
+        with store.session() as s:
+            yield s, publishable_population(s, 2)
+    finally:
+        store.dispose()
+
+
+def test_frequency_bands(session):
+    s, population = session
+    bands = engagement.frequency_bands(s, AS_OF, population)
+    # a1: 4 active days (regular), a2: 5 (regular), b1: 2 (occasional), b2: 0 (inactive).
+    assert bands[ALL] == {"inactive": 1, "occasional": 1, "regular": 2, "frequent": 0}
+    assert bands[A] == {"inactive": 0, "occasional": 0, "regular": 2, "frequent": 0}
+    assert bands[B] == {"inactive": 1, "occasional": 1, "regular": 0, "frequent": 0}
+
+
+def test_lifecycle(session):
+    s, population = session
+    rows = engagement.lifecycle(s, dt.date(2026, 5, 4), AS_OF, population)
+    everyone = {
+        r["week"].isoformat(): (r["new"], r["returning"], r["resurrecting"], r["dormant"])
+        for r in rows
+        if r["scope"] == "all"
+    }
+    assert everyone == {
+        "2026-05-04": (2, 0, 0, 0),  # a1, a2 start
+        "2026-05-11": (0, 2, 0, 0),  # both again
+        "2026-05-18": (1, 1, 0, -1),  # b1 starts, a2 again, a1 dormant
+        "2026-05-25": (1, 2, 1, 0),  # X starts, a2 and b1 again, a1 is back
+    }
+    team_a = [r for r in rows if r["scope"] == "team:A" and r["week"] == dt.date(2026, 5, 25)]
+    assert (team_a[0]["resurrecting"], team_a[0]["returning"]) == (1, 1)
+
+
+def test_retention_by_wave(session):
+    s, population = session
+    rows = engagement.retention_by_wave(s, AS_OF, population)
+    got = {(r["wave"], r["week"]): r["retention"] for r in rows}
+    # w1 (go-live 04/05): weeks 0-1 both active, week 2 only a2, week 3 both.
+    # w2 (go-live 18/05): b1 active weeks 0 and 1, b2 never.
+    assert got == {
+        ("w1", 0): 1.0,
+        ("w1", 1): 1.0,
+        ("w1", 2): 0.5,
+        ("w1", 3): 1.0,
+        ("w2", 0): 0.5,
+        ("w2", 1): 0.5,
+    }
+
+
+def test_feature_adoption(session):
+    s, population = session
+    rows = {
+        (r["scope"], r["feature"]): r["adoption"]
+        for r in engagement.feature_adoption(s, AS_OF, population)
+    }
+    # 4 licensed people in all; X (outside the roster) does not count.
+    assert rows[("all", "invoice")] == 0.5
+    assert rows[("all", "quote")] == 0.25
+    assert rows[("all", "payment")] == 0.25
+    assert rows[("team:A", "invoice")] == 1.0
+    assert rows[("team:B", "payment")] == 0.5
+
+
+def test_go_live_relative(session):
+    s, population = session
+    rows = {
+        (r["wave"], r["day"]): r["adoption_rate"]
+        for r in engagement.go_live_relative(s, AS_OF, population)
+    }
+    # w1 day 0 = 04/05: a1 active that week → 1/2; day 2 (06/05): a1 and a2 → 1.
+    assert (rows[("w1", 0)], rows[("w1", 2)]) == (0.5, 1.0)
+    # w2 day 0 = 18/05: nobody of w2 in 12/05-18/05; day 1: b1.
+    assert (rows[("w2", 0)], rows[("w2", 1)]) == (0.0, 0.5)
+
+
+def test_engagement_score(session):
+    s, population = session
+    core = ("invoice.create", "quote.create", "payment.record", "invoice.send")
+    scores = engagement.engagement_score(s, AS_OF, population, core)
+    # all: adoption (2/4 + 1/4 + 1/4 + 1/4) / 4 = 0.3125; stickiness 12 person-days / 30 / 4 =
+    # 0.1; growth over 4 weeks: came 2 + 1 + 2 = 5, went 1 → 5/6. Score 100 × mean = 41.5.
+    assert scores[ALL]["engagement_adoption"] == 0.3125
+    assert scores[ALL]["engagement_stickiness"] == 0.1
+    assert scores[ALL]["engagement_growth"] == pytest.approx(5 / 6, abs=1e-4)
+    assert scores[ALL]["engagement_score"] == 41.5
+    # A: adoption (0.5 + 0.25) / 2; stickiness 9 / 30 / 2 = 0.15; growth 3 / 4 → 42.5.
+    assert scores[A]["engagement_score"] == 42.5
