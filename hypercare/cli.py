@@ -231,6 +231,18 @@ def report(config_path: str | None, as_of: dt.datetime | None, fmt: str) -> None
             f"suppressed (fewer than {config.privacy.min_group_size} licensed users): "
             + ", ".join(result["suppressed"])
         )
+    for gate in result.get("waves", []):
+        reasons = "; ".join(
+            _criterion_text(c, config.locale) for c in gate["criteria"] if c["status"] != "pass"
+        )
+        day = gate["days_since_go_live"]
+        since = f"J+{day}" if day is not None and day >= 0 else "not live"
+        click.echo(
+            f"wave {gate['wave']} ({since}): {gate['verdict']}"
+            + (f" — {reasons}" if reasons else "")
+        )
+    if "exit" in result:
+        click.echo(f"hypercare exit: {result['exit']['verdict']}")
     outside = result.get("not_in_roster")
     if outside and outside["mau"]:
         click.echo(
@@ -282,6 +294,21 @@ def quarantine(config_path: str | None, sources: tuple[str, ...], fmt: str, limi
         for e in entries:
             click.echo(f"{e['source']} · {e['path']}:{e['line']} [{e['stage']}] {e['reason']}")
             click.echo(f"    {e['raw'][:300]}")
+
+
+def _criterion_text(criterion: dict[str, Any], locale: str) -> str:
+    """``Taux d'adoption 67 % < 80 %``: a go / no-go criterion as a manager reads it."""
+    from metrics.kpis import KPIS
+
+    kpi = KPIS[criterion["kpi"]]
+    if criterion["status"] == "inconclusive":
+        return f"{kpi.label(locale)}: {criterion['reason']}"
+    negated = {">=": "<", ">": "≤", "<=": ">", "<": "≥"}[criterion["comparison"]]
+    shown = criterion["comparison"].replace(">=", "≥").replace("<=", "≤")
+    sign = shown if criterion["status"] == "pass" else negated
+    value = format_kpi(criterion["value"], kpi.unit, locale)
+    threshold = format_kpi(criterion["threshold"], kpi.unit, locale)
+    return f"{kpi.label(locale)} {value} {sign} {threshold}"
 
 
 @main.command()

@@ -55,7 +55,17 @@ core_features: [invoice.create, invoice.send, quote.create, payment.record]
 targets:
   adoption_rate: 0.8
   activation_rate: 0.95
+  error_rate: 0.05
   sus: 68
+waves:                          # may the next wave go live?
+  criteria:
+    - {{kpi: adoption_rate, min_days: 30}}            # ≥ the 80 % target
+    - {{kpi: activation_rate, min_days: 30}}          # ≥ the 95 % target
+    - {{kpi: error_rate, comparison: "<=", threshold: 0.08, min_days: 14}}
+exit:                           # may hypercare end?
+  criteria:
+    - {{kpi: adoption_rate, scope: all, threshold: 0.85, min_days: 60}}
+    - {{kpi: error_rate, scope: all, threshold: 0.05, min_days: 60}}
 sources:
   - name: annuaire
     kind: roster
