@@ -285,12 +285,15 @@ def insert_new(session: Session, model: type, rows: list[dict[str, Any]]) -> tup
     if new:
         dialect = session.get_bind().dialect.name
         if dialect == "postgresql":
-            statement = postgresql.insert(model).on_conflict_do_nothing(
+            statement = postgresql.insert(model.__table__).on_conflict_do_nothing(
                 index_elements=["event_key"]
             )
         elif dialect == "sqlite":
-            statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=["event_key"])
+            statement = sqlite.insert(model.__table__).on_conflict_do_nothing(
+                index_elements=["event_key"]
+            )
         else:
-            statement = insert(model)
-        session.execute(statement, new)
+            statement = insert(model.__table__)
+        # Core, not the ORM's bulk path: the rows are plain dicts and nothing is read back.
+        session.connection().execute(statement, new)
     return len(new), len(rows) - len(new)
