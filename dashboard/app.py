@@ -1,7 +1,8 @@
 """The dashboard's entry point (``hypercare serve`` runs ``streamlit run dashboard/app.py``).
 
-A router: page config, the config file, the shared filters, then the page the reader asked for.
-The config comes from ``$HYPERCARE_CONFIG`` (set by ``hypercare serve``), else ``./hypercare.yaml``.
+A router: page config, the config file, who is reading (``auth.py``), the shared filters, then
+the pages that reader's role may open. The config comes from ``$HYPERCARE_CONFIG`` (set by
+``hypercare serve``), else ``./hypercare.yaml``.
 """
 
 from __future__ import annotations
@@ -10,13 +11,23 @@ from typing import NoReturn
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard.filters import publish, sidebar_filters
 from dashboard.i18n import t
 from hypercare.config import ConfigError, load_config
 from metrics.store import StoreError
 
-st.set_page_config(page_title="Hypercare", layout="wide")
+st.set_page_config(page_title="Hypercare", page_icon=":material/monitor_heart:", layout="wide")
+
+# Page → (file, icon, roles that may open it); the first a role may open is its home page.
+PAGES = {
+    "overview": ("views/overview.py", ":material/dashboard:", ("manager", "ambassador")),
+    "adoption": ("views/adoption.py", ":material/groups:", ("manager", "ambassador")),
+    "trends": ("views/trends.py", ":material/show_chart:", ("manager", "ambassador")),
+    "support": ("views/support.py", ":material/support_agent:", ("manager", "support")),
+    "quality": ("views/quality.py", ":material/fact_check:", ("manager",)),
+    "glossary": ("views/glossary.py", ":material/menu_book:", ("manager", "ambassador", "support")),
+}
 
 
 def _stop_with(title: str, message: str) -> NoReturn:
@@ -30,14 +41,17 @@ try:
     config = load_config()
 except ConfigError as exc:
     _stop_with(f"{t('config_error', 'fr')} · {t('config_error', 'en')}", str(exc))
+viewer, local_mode = auth.current_viewer(config)
 try:
     data.get_store(config.store_url)
-    view = sidebar_filters(config)
+    view = sidebar_filters(config, viewer, local_mode)
 except StoreError as exc:
     _stop_with(t("store_error", config.locale), str(exc))
 publish(view)
 
+allowed = [(name, page) for name, page in PAGES.items() if viewer.role in page[2]]
 pages = [
-    st.Page("views/adoption.py", title=t("page_adoption", view.locale), icon=":material/groups:"),
+    st.Page(path, title=t(f"page_{name}", view.locale), icon=icon, url_path=name, default=i == 0)
+    for i, (name, (path, icon, _)) in enumerate(allowed)
 ]
 st.navigation(pages).run()

@@ -47,12 +47,14 @@ def team_colors(teams: Iterable[str]) -> dict[str, str]:
     return {name: TEAM_PALETTE[i % len(TEAM_PALETTE)] for i, name in enumerate(sorted(set(teams)))}
 
 
-def _target_rule(target: float, axis: str, locale: str) -> alt.LayerChart:
-    """A dashed rule at ``target`` on the ``x`` or ``y`` axis, with a small label."""
+def target_rule(
+    target: float, axis: str, locale: str, code: str = "adoption_rate"
+) -> alt.LayerChart:
+    """A dashed rule at ``target`` on the ``x`` or ``y`` axis, labelled in ``code``'s unit."""
     frame = pd.DataFrame(
         {
             "target": [target],
-            "label": [t("target", locale, value=i18n.percent(target, locale))],
+            "label": [t("target", locale, value=i18n.kpi_value(code, target, locale))],
         }
     )
     base = alt.Chart(frame)
@@ -126,7 +128,7 @@ def adoption_by_team(teams: pd.DataFrame, target: float | None, locale: str) -> 
     )
     layers: list[alt.Chart | alt.LayerChart] = [bars, labels]
     if target is not None:
-        layers.append(_target_rule(target, "x", locale))
+        layers.append(target_rule(target, "x", locale))
     # A height per bar, so that the axis and the legend never squeeze the bars.
     return (
         alt.layer(*layers)
@@ -204,5 +206,5 @@ def adoption_trend(
     hover = base.mark_circle(size=70, opacity=0).encode(tooltip=tooltip)
     layers: list[alt.Chart | alt.LayerChart] = [team_lines, all_line, hover]
     if target is not None:
-        layers.append(_target_rule(target, "y", locale))
+        layers.append(target_rule(target, "y", locale))
     return alt.layer(*layers).properties(height=340).configure(locale=i18n.vega_locale(locale))

@@ -2,12 +2,16 @@
 
 A table keeps numbers as numbers (so that it sorts), in machine column names; the page labels
 the columns and formats the cells. The CSV a French reader downloads opens as-is in French
-Excel: ``;`` separator, decimal comma, UTF-8 with a BOM.
+Excel: ``;`` separator, decimal comma, UTF-8 with a BOM. Every text cell that a spreadsheet
+would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
+gets a leading ``'`` (CSV injection): a quarantined raw line or a ticket subject is data, never
+a formula.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -92,7 +96,32 @@ def to_csv(frame: pd.DataFrame, locale: str) -> bytes:
         out["meets_target"] = out["meets_target"].map({True: yes, False: no})
     labels = team_column_labels(locale)
     units = {code: " (%)" for code in RATES} | {"adoption_change_7d": " (pts)"}
-    out = out.rename(columns={c: labels.get(c, c) + units.get(c, "") for c in out.columns})
+    return csv_bytes(out, locale, {c: labels.get(c, c) + units.get(c, "") for c in out.columns})
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: object) -> object:
+    """A cell as a spreadsheet may safely open it: text that would start a formula gets ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(frame: pd.DataFrame, locale: str, labels: Mapping[str, str] | None = None) -> bytes:
+    """Any table as CSV for a spreadsheet in ``locale``, headers renamed by ``labels``, text
+    cells (and headers) neutralized. French: ``;``, decimal comma, UTF-8 with BOM; English:
+    ``,``, decimal point, UTF-8. Time zones are dropped from instants (kept in local time)."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[column] = series.dt.tz_localize(None)
+        elif series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[column] = series.map(neutralize)
+    labels = labels or {}
+    out = out.rename(columns={c: neutralize(str(labels.get(c, c))) for c in out.columns})
     if locale == "fr":
         text = out.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n")
         return text.encode("utf-8-sig")

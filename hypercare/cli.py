@@ -370,5 +370,18 @@ def demo(db_url: str | None, directory: str, no_serve: bool, reset: bool, port: 
         sys.exit(run_dashboard(result.config_path, port=port))
 
 
+def _register_commands() -> None:
+    """Commands that live in modules of their own (they import this module's helpers)."""
+    from hypercare.cli_alerts import alerts
+    from hypercare.cli_backlog import backlog, surveys
+    from hypercare.cli_reconcile import reconcile
+
+    for command in (alerts, backlog, surveys, reconcile):
+        main.add_command(command)
+
+
+_register_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -296,6 +296,11 @@ TOP_LEVEL_KEYS = (
 SECTIONS: dict[str, str] = {
     "waves": "metrics.waves",
     "exit": "metrics.waves",
+    "surveys": "surveys.settings",
+    "backlog": "surveys.settings",
+    "reconciliation": "metrics.reconcile",
+    "alerts": "metrics.alerts.rules",
+    "roles": "metrics.access",
 }
 
 SOURCE_KEYS = (

@@ -39,6 +39,7 @@ class Settings:
     timezone: str = "UTC"
     waves: WavesConfig = field(default_factory=WavesConfig)
     exit: ExitConfig = field(default_factory=ExitConfig)
+    surveys: Any = None  # surveys.settings.SurveySettings (None: its defaults)
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -50,10 +51,44 @@ class Settings:
             timezone=config.timezone,
             waves=config.sections.get("waves") or WavesConfig(),
             exit=config.sections.get("exit") or ExitConfig(),
+            surveys=config.sections.get("surveys"),
         )
 
 
 Calculator = Callable[[Session, Settings, dt.date, Population], dict[Scope, dict[str, Value]]]
+
+SURVEY_WINDOW_DAYS = 90
+SURVEY_KPIS = ("nps", "csat", "ces", "sus", "umux_lite")
+
+
+def survey_kpis(
+    session: Session, settings: Settings, as_of: dt.date, population: Population
+) -> dict[Scope, dict[str, Value]]:
+    """Survey scores of the answers of the 90 days ending ``as_of`` (surveys/results.py applies
+    the same privacy rule, so a scope it withholds gets no score)."""
+    from surveys.results import survey_scores
+
+    results = survey_scores(
+        session,
+        min_group_size=settings.min_group_size,
+        settings=settings.surveys,
+        since=as_of - dt.timedelta(days=SURVEY_WINDOW_DAYS - 1),
+        until=as_of,
+    )
+    out: dict[Scope, dict[str, Value]] = {}
+    for row in results.rows:
+        if row.round is not None or row.period is not None or row.withheld:
+            continue
+        out[Scope.parse(row.scope)] = {
+            code: _rounded(row.scores[code].value) if code in row.scores else None
+            for code in SURVEY_KPIS
+        }
+    return out
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
 
 # Each calculator fills one or more KPI codes for every scope it knows.
 CALCULATORS: list[Calculator] = [
@@ -64,6 +99,7 @@ CALCULATORS: list[Calculator] = [
     lambda session, settings, as_of, population: engagement.engagement_score(
         session, as_of, population, settings.core_features
     ),
+    survey_kpis,
     lambda session, settings, as_of, population: support.support_kpis(
         session, as_of, population, ZoneInfo(settings.timezone), settings.sla_hours
     ),

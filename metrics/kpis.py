@@ -191,6 +191,7 @@ _DEFS = [
         "score",
         "up",
         0,
+        computed=True,
     ),
     _k(
         "csat",
@@ -200,6 +201,7 @@ _DEFS = [
         "% of answers 4–5 on a 1–5 scale",
         "score",
         "up",
+        computed=True,
     ),
     _k(
         "ces",
@@ -209,6 +211,7 @@ _DEFS = [
         "mean customer-effort answer on its declared scale",
         "score",
         "down",
+        computed=True,
     ),
     _k(
         "sus",
@@ -219,6 +222,7 @@ _DEFS = [
         "score",
         "up",
         68,
+        computed=True,
     ),
     _k(
         "umux_lite",
@@ -228,6 +232,7 @@ _DEFS = [
         "two 7-point items rescaled to 0–100",
         "score",
         "up",
+        computed=True,
     ),
     _k(
         "tickets_open",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collectors.base import Kind
 from collectors.kinds.errors import ErrorsKind
+from collectors.kinds.meetings import MeetingsKind
 from collectors.kinds.roster import RosterKind
 from collectors.kinds.survey import SurveyKind
 from collectors.kinds.tickets import TicketsKind
@@ -15,4 +16,5 @@ KINDS: dict[str, Kind] = {
     "errors": ErrorsKind(),
     "survey": SurveyKind(),
     "tickets": TicketsKind(),
+    "meetings": MeetingsKind(),
 }

@@ -41,6 +41,7 @@ class FileReading:
 GENERIC: tuple[Format, ...] = (
     Format("csv", "collectors.readers.csv", "comma-, semicolon- or tab-separated text"),
     Format("xlsx", "collectors.readers.xlsx", "Excel workbook (.xlsx), first sheet", decimal="."),
+    Format("meeting-notes-md", "collectors.readers.meeting_notes_md", "meeting notes (Markdown)"),
     Format(
         "jsonl",
         "collectors.readers.jsonl",

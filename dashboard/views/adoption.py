@@ -1,8 +1,12 @@
 """Adoption — "Who has started, who has not, and is it spreading?"
 
-Top to bottom: the whole company's headline cards (number, target, change over 7 days), adoption
-per team against the target, the 90-day trend of the selected teams, then the per-team table
-and its CSV. Every read goes through ``dashboard.data``, which already hides small teams.
+Top to bottom: the whole company's headline cards (number, target, change over 7 days), the
+licensed → activated → weekly active funnel of a scope, adoption per team against the target,
+the 90-day trend of the selected teams, the waves on a go-live-relative axis, the weekly
+lifecycle, frequency bands, the feature × team heat map, then the per-team table and its CSV.
+Every read goes through ``dashboard.data``, which already hides small teams and, for an
+ambassador, other teams. (A list of people who have not started needs a config key allowing
+individual views; until there is one, no page lists people.)
 """
 
 from __future__ import annotations
@@ -12,111 +16,71 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, i18n, tables
+from dashboard import charts, charts_adoption, data, i18n, tables, ui
 from dashboard.filters import current_view
 from dashboard.i18n import t
-from metrics.kpis import KPIS, target_for
+from metrics.kpis import target_for
 
 TREND_DAYS = 90
+LIFECYCLE_WEEKS = 12
+CARDS = ("licensed_users", "activation_rate", "adoption_rate", "wau")
 
 view = current_view()
-config, locale, as_of = view.config, view.locale, view.as_of
-store_url, min_group_size = config.store_url, config.privacy.min_group_size
+config, locale, as_of, viewer = view.config, view.locale, view.as_of, view.viewer
+min_group_size = config.privacy.min_group_size
 
 st.title(t("page_adoption", locale))
 st.caption(t("adoption_question", locale))
 
-# ---- Empty states: say which source to configure (or to collect) -------------------------------
-status = data.store_status(store_url, as_of)
-
-
-def _empty_state(kind: str) -> str:
-    names = [src.name for src in config.sources if src.kind == kind]
-    if not names:
-        return t(f"no_{kind}_configure", locale)
-    quoted = ", ".join(f"« {n} »" if locale == "fr" else f"'{n}'" for n in names)
-    return t(f"no_{kind}_collect", locale, sources=quoted)
-
-
-empty = [
-    _empty_state(kind)
-    for kind, present in (("roster", status.has_roster), ("usage", status.has_usage))
-    if not present
-]
-if empty:
-    for message in empty:
-        st.info(message, icon=":material/info:")
-    st.stop()
-if not status.has_usage_as_of:
-    st.info(t("no_usage_as_of", locale, date=i18n.date(as_of, locale)), icon=":material/info:")
-    st.stop()
-
-snapshot = data.snapshot(store_url, as_of, min_group_size)
+ui.stop_without_usage(view)
+snapshot = data.snapshot(config, as_of, viewer)
 overall = snapshot.overall()
 if overall is None:
     st.info(t("all_suppressed", locale, n=min_group_size), icon=":material/lock:")
     st.stop()
 
-series = data.user_kpi_series(
-    store_url, as_of - dt.timedelta(days=TREND_DAYS - 1), as_of, min_group_size
-)
+series = data.user_kpi_series(config, as_of - dt.timedelta(days=TREND_DAYS - 1), as_of, viewer)
 week_before = as_of - dt.timedelta(days=7)
 
 # ---- Headline cards: the whole company ---------------------------------------------------------
 st.caption(t("as_of_caption", locale, date=i18n.date(as_of, locale)))
+for column, code in zip(st.columns(4), CARDS, strict=True):
+    with column:
+        earlier = (
+            None if code == "licensed_users" else data.value_on(series, "all", week_before, code)
+        )
+        ui.kpi_card(code, overall[code], earlier, view)
 
-
-def _card(code: str, *, change_in: str | None = None) -> None:
-    """A KPI card: value, change over 7 days coloured by the KPI's direction, its target."""
-    kpi = KPIS[code]
-    show = i18n.percent if kpi.unit == "ratio" else i18n.number
-    value = overall[code]
-    before = data.value_on(series, "all", week_before, code)
-    change = None if value is None or before is None else value - before
-    target = target_for(code, config.targets)
-    target_text = show(target, locale) if target is not None else None
-    delta = description = None
-    color, arrow = "off", "off"
-    if change_in is not None and change is not None:
-        delta = i18n.points(change, locale) if change_in == "points" else _signed(change)
-        good = change > 0 if kpi.direction == "up" else change < 0
-        color = "gray" if change == 0 else "green" if good else "red"
-        arrow = "off" if change == 0 else "up" if change > 0 else "down"
-        description = t("change_7d", locale)
-        if target_text:
-            description = t("vs_target", locale, change=description, target=target_text)
-    elif target_text:
-        delta = t("target", locale, value=target_text)
-    st.metric(
-        i18n.kpi_label(code, locale),
-        show(value, locale),
-        delta=delta,
-        delta_color=color,
-        delta_arrow=arrow,
-        delta_description=description,
-        help=i18n.kpi_help(code, locale),
-        border=True,
-    )
-
-
-def _signed(change: float) -> str:
-    sign = "+" if change > 0 else "−" if change < 0 else ""
-    return sign + i18n.number(abs(change), locale)
-
-
-cards = st.columns(4)
-with cards[0]:
-    _card("licensed_users")
-with cards[1]:
-    _card("activation_rate", change_in="points")
-with cards[2]:
-    _card("adoption_rate", change_in="points")
-with cards[3]:
-    _card("wau", change_in="users")
+# ---- Licensed → activated → weekly active ------------------------------------------------------
+everyone = t("all_teams", locale)
+scope_labels = {"all": everyone} | {
+    row.scope: row.name
+    for row in snapshot.scopes.itertuples(index=False)
+    if (row.kind == "team" and row.name in view.teams)
+    or (row.kind == "wave" and row.name in view.waves)
+}
+st.subheader(t("funnel_title", locale))
+funnel_scope = st.selectbox(
+    t("scope", locale),
+    list(scope_labels),
+    format_func=scope_labels.get,
+    key="funnel_scope",
+)
+row = snapshot.scopes[snapshot.scopes["scope"] == funnel_scope].iloc[0]
+licensed = int(row["licensed_users"] or 0)
+activated = round((data.plain(row["activation_rate"]) or 0) * licensed)
+weekly = round((data.plain(row["adoption_rate"]) or 0) * licensed)
+st.caption(t("funnel_caption", locale, date=i18n.date(as_of, locale)))
+st.altair_chart(charts_adoption.funnel(licensed, activated, weekly, locale), width="stretch")
 
 # ---- Adoption per team against the target ------------------------------------------------------
 adoption_target = target_for("adoption_rate", config.targets)
 teams = data.for_teams(snapshot.teams(), view.teams, keep_all=False)
+if snapshot.other_teams:
+    st.caption(
+        ":material/lock: "
+        + t("other_teams", locale, n=snapshot.other_teams, on_target=snapshot.other_teams_on_target)
+    )
 st.subheader(t("per_team", locale))
 st.caption(
     t(
@@ -143,6 +107,55 @@ st.altair_chart(
     charts.adoption_trend(trend, adoption_target, locale, all_teams=view.all_teams),
     width="stretch",
 )
+
+# ---- The waves laid over the pilot ---------------------------------------------------------------
+st.subheader(t("waves_axis_title", locale))
+relative = data.go_live_relative(config, as_of, viewer)
+relative = relative[relative["wave"].isin(view.waves)]
+if relative.empty:
+    st.info(t("no_waves", locale), icon=":material/info:")
+else:
+    st.caption(t("waves_axis_caption", locale, pilot=snapshot.wave_names()[0]))
+    st.altair_chart(
+        charts_adoption.waves_since_go_live(
+            relative, adoption_target, locale, snapshot.wave_names()
+        ),
+        width="stretch",
+    )
+
+# ---- Who comes, who stays, who drifts away -----------------------------------------------------
+left, right = st.columns(2)
+with left:
+    st.subheader(t("lifecycle_title", locale))
+    st.caption(t("lifecycle_caption", locale, scope=scope_labels[funnel_scope]))
+    weeks = data.lifecycle(config, as_of - dt.timedelta(weeks=LIFECYCLE_WEEKS - 1), as_of, viewer)
+    weeks = weeks[weeks["scope"] == funnel_scope] if not weeks.empty else weeks
+    if weeks.empty:
+        st.info(t("no_data_scope", locale), icon=":material/info:")
+    else:
+        st.altair_chart(charts_adoption.lifecycle(weeks, locale), width="stretch")
+with right:
+    st.subheader(t("bands_title", locale))
+    st.caption(t("bands_caption", locale))
+    bands = data.frequency_bands(config, as_of, viewer)
+    if not bands.empty:
+        bands = bands[bands["scope"].isin(scope_labels) & (bands["kind"] != "wave")]
+        bands = bands.assign(label=[scope_labels[s] for s in bands["scope"]])
+        order = [scope_labels[s] for s in scope_labels if s in set(bands["scope"])]
+        st.altair_chart(charts_adoption.frequency_bands(bands, locale, order), width="stretch")
+
+# ---- Which features, in which team -------------------------------------------------------------
+st.subheader(t("features_title", locale))
+st.caption(t("features_caption", locale))
+features = data.feature_adoption(config, as_of, viewer)
+if not features.empty:
+    features = features[features["scope"].isin(scope_labels) & (features["kind"] != "wave")]
+if features.empty:
+    st.info(t("no_features", locale), icon=":material/info:")
+else:
+    features = features.assign(label=[scope_labels[s] for s in features["scope"]])
+    order = [scope_labels[s] for s in scope_labels if s in set(features["scope"])]
+    st.altair_chart(charts_adoption.feature_heatmap(features, locale, order), width="stretch")
 
 # ---- Per-team KPIs, and their CSV ----------------------------------------------------------------
 if not teams.empty:

@@ -20,6 +20,8 @@ from sqlalchemy import inspect, make_url, select
 
 from hypercare.config import SECRET_KEY_ENV, load_config, read_secret
 from hypercare.demo.company import write_demo_company
+from hypercare.demo.feedback import write_demo_feedback
+from hypercare.demo.legacy import write_legacy
 from metrics.store import open_store
 from metrics.store.models import Base, IngestFile
 
@@ -62,6 +64,27 @@ waves:                          # may the next wave go live?
     - {{kpi: adoption_rate, min_days: 30}}            # ≥ the 80 % target
     - {{kpi: activation_rate, min_days: 30}}          # ≥ the 95 % target
     - {{kpi: error_rate, comparison: "<=", threshold: 0.08, min_days: 14}}
+    - {{kpi: sus, min_days: 30}}                      # ≥ the 68 target (the usability norm)
+support:
+  sla_hours:                    # Jira priority → hours
+    Highest: {{first_response: 1, resolution: 8}}
+    High: {{first_response: 4, resolution: 24}}
+    Medium: {{first_response: 8, resolution: 72}}
+    Low: {{first_response: 24, resolution: 120}}
+alerts:
+  dashboard_url: http://localhost:8501/
+  rules:
+    - {{name: adoption-basse, kind: threshold, kpi: adoption_rate, scope: "team:*", comparison: "<",
+       value: 0.65, recovery: 0.7, pending: 2, min_volume: 8, severity: critical,
+       labels: {{owner: PMO}}, description: "Relancer l'ambassadeur de l'équipe."}}
+    - {{name: erreurs-elevees, kind: threshold, kpi: error_rate, scope: "team:*", comparison: ">",
+       value: 0.08, recovery: 0.06, min_volume: 8, severity: critical}}
+    - {{name: adoption-en-chute, kind: change, kpi: adoption_rate, scope: [all, "wave:*"],
+       window: 7, comparison: "<", value: -0.10}}
+    - {{name: usage-inhabituel, kind: anomaly, kpi: dau, scope: [all, "team:*"], sensitivity: 3.5}}
+    - {{name: objectif-adoption, kind: forecast_slip, scope: "wave:*", planned: {planned},
+       tolerance_days: 14}}
+  # notify: {{slack: {{url_env: HYPERCARE_SLACK_WEBHOOK}}, email: {{host: …, to: […]}}}}
 exit:                           # may hypercare end?
   criteria:
     - {{kpi: adoption_rate, scope: all, threshold: 0.85, min_days: 60}}
@@ -136,6 +159,8 @@ def build_demo(
 ) -> DemoResult:
     """Write the demo company under ``directory`` and collect it into the store."""
     from collectors.run import collect
+    from metrics.alerts.evaluate import run_alerts
+    from metrics.reconcile import run_reconciliation
 
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -173,11 +198,20 @@ def build_demo(
         for old in (data_dir / "usage").glob("usage_*.csv"):
             old.unlink()
     files = write_demo_company(data_dir, day)
+    feedback = write_demo_feedback(data_dir, day)
+    legacy = write_legacy(data_dir, day, seed=7, config_dir=directory)
     _ensure_secret(directory)
     config_path.write_text(
         CONFIG_TEMPLATE.format(
-            marker=DEMO_MARKER, store_url=store_url, tz=COMPANY_TZ, data=DATA_DIR
-        ),
+            marker=DEMO_MARKER,
+            store_url=store_url,
+            tz=COMPANY_TZ,
+            data=DATA_DIR,
+            planned=(day + dt.timedelta(days=38)).isoformat(),
+        )
+        + feedback.sources_yaml(DATA_DIR)
+        + feedback.sections_yaml()
+        + legacy["yaml"],
         encoding="utf-8",
     )
     echo(f"Wrote the demo company's exports to {data_dir} ({files.people} people).")
@@ -185,6 +219,9 @@ def build_demo(
     store = open_store(config.store_url)
     try:
         outcomes = collect(config, store, command="demo")
+        audit = run_reconciliation(config, store)  # the initial audit, for the history
+        # The alerts as the morning cron would have left them (yesterday, no notification).
+        alerts = run_alerts(store, config, day - dt.timedelta(days=1), send=False)
     finally:
         store.dispose()
     for outcome in outcomes:
@@ -193,4 +230,8 @@ def build_demo(
             f"{outcome.total('accepted')} accepted, {outcome.total('duplicates')} duplicates, "
             f"{outcome.total('quarantined')} quarantined"
         )
+    statuses = ", ".join(f"{e['name']} {e['status']}" for e in audit["entities"])
+    echo(f"  reconciliation (legacy against new): {statuses}")
+    firing = [a for a in alerts.alerts if a.get("state") == "firing"]
+    echo(f"  alerts: {len(firing)} firing, {len(alerts.alerts) - len(firing)} pending")
     return DemoResult(config_path, store_label, files.people, len(files.usage), outcomes)

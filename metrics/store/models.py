@@ -271,7 +271,9 @@ class FeedbackItem(Base):
     """A piece of feedback (survey comment, ticket, meeting note) on its way into the backlog."""
 
     __tablename__ = "feedback_items"
-    __table_args__ = (UniqueConstraint("source", "ref", name="uq_feedback_items_source_ref"),)
+    # ``ref`` alone is not unique: survey refs are data-row numbers, and a source's glob may
+    # match several files. ``origin_key`` (kind, source, the record's own key) is.
+    __table_args__ = (UniqueConstraint("origin_key", name="uq_feedback_items_origin"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(100))
@@ -288,6 +290,17 @@ class FeedbackItem(Base):
     effort: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str | None] = mapped_column(String(200))
+    # Written by the feedback sync from the collected record (never by people):
+    origin_key: Mapped[int | None] = mapped_column(BigInteger)
+    origin_id: Mapped[int | None] = mapped_column(BigInteger)  # the response, ticket or note id
+    title: Mapped[str | None] = mapped_column(String(300))
+    link: Mapped[str | None] = mapped_column(String(1000))
+    priority: Mapped[str | None] = mapped_column(String(50))  # a ticket's priority
+    created_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written by the themes (duplicate_of) and by people (impact, theme_locked by merges):
+    impact: Mapped[float | None] = mapped_column(Float)  # people's override of the rubric
+    theme_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    duplicate_of: Mapped[int | None] = mapped_column(BigInteger)  # a near-duplicate of that item
 
 
 class AlertState(Base):
@@ -305,6 +318,11 @@ class AlertState(Base):
     ack_comment: Mapped[str | None] = mapped_column(Text)
     silenced_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The as-of days behind the state: when it was entered and the last day evaluated.
+    since_day: Mapped[dt.date | None] = mapped_column(Date)
+    last_as_of: Mapped[dt.date | None] = mapped_column(Date)
+    threshold: Mapped[float | None] = mapped_column(Float)  # the line compared with (or expected)
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON: what the last evaluation found
 
 
 class AlertHistory(Base):
@@ -321,3 +339,126 @@ class AlertHistory(Base):
     value: Mapped[float | None] = mapped_column(Float)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     as_of: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class MeetingNote(Base):
+    """One point of a follow-up meeting's notes (a CSV row or a Markdown bullet)."""
+
+    __tablename__ = "meeting_notes"
+    __table_args__ = (UniqueConstraint("source", "ref", name="uq_meeting_notes_source_ref"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(100))
+    ref: Mapped[str] = mapped_column(String(100))  # the note's id, else <date>/<team>#<n>
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_files.id"))
+    row_hash: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[dt.date] = mapped_column(Date)
+    team: Mapped[str | None] = mapped_column(String(200))
+    author_key: Mapped[str | None] = mapped_column(String(200))
+    meeting: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(1000))
+
+
+class FeedbackTheme(Base):
+    """A group of similar feedback items, labelled from its top terms."""
+
+    __tablename__ = "feedback_themes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    label: Mapped[str] = mapped_column(String(300))  # top terms, e.g. "export fec cabinet"
+    title: Mapped[str | None] = mapped_column(String(300))  # the most central item's title
+    terms: Mapped[str | None] = mapped_column(Text)  # the top terms, one per line, best first
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)  # made by a merge or unmerge
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FeedbackEdit(Base):
+    """Every change people make to the backlog: who, when, which field, old and new values.
+
+    ``item_id`` is not a foreign key: the history outlives an item the sync removed.
+    """
+
+    __tablename__ = "feedback_edits"
+    __table_args__ = (Index("ix_feedback_edits_item", "item_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    item_id: Mapped[int | None] = mapped_column(BigInteger)
+    theme_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(20))  # edit|merge|unmerge|release
+    field: Mapped[str | None] = mapped_column(String(50))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertRun(Base):
+    """One `hypercare alerts` evaluation: its as-of day, what it changed and what it sent.
+
+    Its row is the run's first write, which serializes runs on SQLite (PostgreSQL takes an
+    advisory lock as well).
+    """
+
+    __tablename__ = "alert_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # running|ok|notify-failed
+    transitions: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str | None] = mapped_column(Text)  # JSON: deliveries and skipped scopes
+
+
+class AlertDelivery(Base):
+    """What each notification channel was last told about an alert (firing or resolved).
+
+    A channel that failed has no new row, so the next run sends it again; a firing alert is
+    reminded once ``repeat`` days have passed since ``as_of``.
+    """
+
+    __tablename__ = "alert_deliveries"
+
+    rule: Mapped[str] = mapped_column(String(200), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # firing|resolved
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReconcileRun(Base):
+    """One `hypercare reconcile` run: when it ran and its worst entity status."""
+
+    __tablename__ = "reconcile_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # pass|fail|error
+    entities: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReconcileResult(Base):
+    """One entity's result in one reconciliation run: its status, counts and the full JSON."""
+
+    __tablename__ = "reconcile_results"
+    __table_args__ = (Index("ix_reconcile_results_entity_run", "entity", "run_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("reconcile_runs.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))  # pass|fail|error
+    rows_legacy: Mapped[int | None] = mapped_column(BigInteger)
+    rows_new: Mapped[int | None] = mapped_column(BigInteger)
+    missing_in_new: Mapped[int | None] = mapped_column(BigInteger)
+    extra_in_new: Mapped[int | None] = mapped_column(BigInteger)
+    changed: Mapped[int | None] = mapped_column(BigInteger)
+    duplicates_legacy: Mapped[int | None] = mapped_column(BigInteger)
+    duplicates_new: Mapped[int | None] = mapped_column(BigInteger)
+    message: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)  # the entity's JSON, samples of keys included
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

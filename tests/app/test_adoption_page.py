@@ -19,13 +19,13 @@ def metric(app, label):
 
 def trend_teams(app) -> set[str]:
     """The series drawn in the trend chart (the chart with lines)."""
-    trend = [c for c in charts(app) if "line" in c.mark_types()]
+    trend = [c for c in charts(app) if "line" in c.mark_types() and "team" in c.rows().columns]
     assert len(trend) == 1
     return set(trend[0].rows()["team"].dropna())
 
 
 def test_page_runs_in_french_by_default_and_switches_to_english(demo, run_app):
-    app = run_app(demo.config_path)
+    app = run_app(demo.config_path, page="adoption")
     assert not app.exception
     assert [t.value for t in app.title] == ["Adoption"]
     labels = [m.label for m in app.metric]
@@ -52,7 +52,7 @@ def test_page_runs_in_french_by_default_and_switches_to_english(demo, run_app):
 
 
 def test_language_is_read_from_the_url(demo, run_app):
-    app = run_app(demo.config_path, lang="EN")
+    app = run_app(demo.config_path, page="adoption", lang="EN")
     assert not app.exception
     assert metric(app, "Adoption rate")
 
@@ -65,7 +65,7 @@ def test_headline_adoption_is_the_reports_formatted_the_same_way(demo, run_app):
         store.dispose()
     overall = report["scopes"]["all"]
 
-    app = run_app(demo.config_path)
+    app = run_app(demo.config_path, page="adoption")
     shown = metric(app, "Taux d'adoption").value
     assert shown == format_kpi(overall["adoption_rate"], "ratio", "fr")
     assert shown.endswith(f"{NARROW_NBSP}%")  # French: "78 %" with a narrow no-break space
@@ -73,26 +73,26 @@ def test_headline_adoption_is_the_reports_formatted_the_same_way(demo, run_app):
     assert metric(app, "Utilisateurs actifs (7 jours)").value == str(overall["wau"])
     assert "cible 80" in metric(app, "Taux d'adoption").proto.delta_description
 
-    app = run_app(demo.config_path, lang="EN")
+    app = run_app(demo.config_path, page="adoption", lang="EN")
     assert metric(app, "Adoption rate").value == format_kpi(overall["adoption_rate"], "ratio", "en")
 
 
 def test_the_suppressed_team_never_reaches_the_browser(demo, run_app):
     for query in ({}, {"lang": "EN"}, {"teams": ["Direction", "ADV"]}):
-        app = run_app(demo.config_path, **query)
+        app = run_app(demo.config_path, page="adoption", **query)
         assert not app.exception
         text = rendered_text(app)
         assert "Logistique" in text  # the reader sees shown teams, so it would see Direction
         assert "Direction" not in text
         assert "Direction" not in app.sidebar.multiselect[0].options
     # The caption counts hidden teams without naming them.
-    app = run_app(demo.config_path)
+    app = run_app(demo.config_path, page="adoption")
     assert any("1 équipe masquée" in c.value for c in app.caption)
 
 
 def test_charts_cover_every_shown_team_and_the_table_lists_them(demo, run_app):
-    app = run_app(demo.config_path)
-    bars = [c for c in charts(app) if "bar" in c.mark_types()]
+    app = run_app(demo.config_path, page="adoption")
+    bars = [c for c in charts(app) if "bar" in c.mark_types() and "team" in c.rows().columns]
     assert len(bars) == 1
     assert set(bars[0].rows()["team"].dropna()) == set(TEAMS)
     assert trend_teams(app) == {"Toute l'entreprise", *TEAMS}
@@ -101,7 +101,7 @@ def test_charts_cover_every_shown_team_and_the_table_lists_them(demo, run_app):
 
 
 def test_changing_the_teams_filter_changes_the_trend(demo, run_app):
-    app = run_app(demo.config_path)
+    app = run_app(demo.config_path, page="adoption")
     before = trend_teams(app)
     app.multiselect(key="teams").unselect("Logistique").run()
     assert not app.exception
@@ -109,13 +109,13 @@ def test_changing_the_teams_filter_changes_the_trend(demo, run_app):
     assert before - after == {"Logistique"}
     assert "Toute l'entreprise" in after
 
-    shared = run_app(demo.config_path, teams=["ADV", "Achats"])
+    shared = run_app(demo.config_path, page="adoption", teams=["ADV", "Achats"])
     assert trend_teams(shared) == {"Toute l'entreprise", "ADV", "Achats"}
     assert sorted(shared.dataframe[0].value["team"]) == ["ADV", "Achats"]
 
 
 def test_bad_values_in_the_url_fall_back_to_defaults(demo, run_app):
-    app = run_app(demo.config_path, lang="xx", as_of="not-a-day", teams=["Nope"])
+    app = run_app(demo.config_path, page="adoption", lang="xx", as_of="not-a-day", teams=["Nope"])
     assert not app.exception
     assert not app.error
     assert app.segmented_control(key="lang").value == "fr"
@@ -125,7 +125,7 @@ def test_bad_values_in_the_url_fall_back_to_defaults(demo, run_app):
 
 
 def test_a_day_before_any_usage_says_so(demo, run_app):
-    app = run_app(demo.config_path, as_of="2025-01-06")
+    app = run_app(demo.config_path, page="adoption", as_of="2025-01-06")
     assert not app.exception
     assert any("Aucune donnée d'usage au 06/01/2025" in i.value for i in app.info)
     assert not app.metric
@@ -134,7 +134,7 @@ def test_a_day_before_any_usage_says_so(demo, run_app):
 def test_a_bad_config_shows_an_error_not_a_traceback(tmp_path, run_app):
     config = tmp_path / "hypercare.yaml"
     config.write_text("locale: de\nprivacy:\n  min_group_size: zero\n", encoding="utf-8")
-    app = run_app(config)
+    app = run_app(config, page="adoption")
     assert not app.exception
     assert len(app.error) == 1
     message = app.error[0].value
@@ -152,7 +152,7 @@ def test_an_empty_store_says_which_sources_to_configure(tmp_path, run_app):
     config.write_text(
         f"store:\n  url: sqlite:///{tmp_path / 'empty.db'}\nlocale: fr\n", encoding="utf-8"
     )
-    app = run_app(config)
+    app = run_app(config, page="adoption")
     assert not app.exception
     messages = [i.value for i in app.info]
     assert (
@@ -169,7 +169,7 @@ def test_an_empty_store_with_sources_says_to_collect(demo, tmp_path, run_app):
     text = demo.config_path.read_text(encoding="utf-8")
     text = text.replace("url: sqlite:///hypercare-demo/hypercare.db", "url: sqlite:///empty.db")
     config.write_text(text.replace("locale: fr", "locale: en"), encoding="utf-8")
-    app = run_app(config)
+    app = run_app(config, page="adoption")
     assert not app.exception
     messages = [i.value for i in app.info]
     assert any("hypercare collect" in m and "'usage'" in m for m in messages)

@@ -1,0 +1,571 @@
+"""Every string of the dashboard, in French and English (``i18n.t`` reads them).
+
+KPI names are not here: they come from the KPI registry. Both languages have the same keys and
+placeholders (a test keeps them so).
+"""
+
+from __future__ import annotations
+
+BASE: dict[str, dict[str, str]] = {
+    "fr": {
+        # app and sidebar (the language switch is labelled in both languages)
+        "config_error": "La configuration ne peut pas être chargée",
+        "store_error": "Le stockage des métriques ne peut pas être ouvert",
+        "as_of": "Situation au",
+        "as_of_help": "Les indicateurs sont calculés sur les fenêtres qui finissent ce jour-là.",
+        "teams": "Équipes",
+        "teams_placeholder": "Choisissez des équipes",
+        # adoption page
+        "page_adoption": "Adoption",
+        "adoption_question": "Qui a commencé, qui pas encore, et est-ce que ça se diffuse ?",
+        "as_of_caption": "Situation au {date} · toute l'entreprise",
+        "target": "cible {value}",
+        "change_7d": "sur 7 j",
+        "vs_target": "cible {target} · {change}",
+        "points": "{sign}{value} pt",
+        "points_plural": "{sign}{value} pts",
+        "per_team": "Adoption par équipe",
+        "per_team_caption": "Taux d'adoption (actifs sur 7 jours ÷ licenciés) au {date}, "
+        "face à la cible de {target}.",
+        "trend": "Tendance de l'adoption",
+        "trend_caption": "Taux d'adoption jour par jour sur les 90 jours jusqu'au {date}.",
+        "team_table": "Indicateurs par équipe",
+        "download_csv": "Télécharger (CSV)",
+        "no_team_selected": "Aucune équipe sélectionnée : choisissez des équipes dans le "
+        "filtre à gauche.",
+        "privacy_hidden_one": "1 équipe masquée : moins de {n} utilisateurs licenciés "
+        "(règle de confidentialité).",
+        "privacy_hidden_many": "{count} équipes masquées : moins de {n} utilisateurs licenciés "
+        "chacune (règle de confidentialité).",
+        "all_suppressed": "Moins de {n} utilisateurs licenciés au total : rien n'est affiché "
+        "(règle de confidentialité, privacy.min_group_size).",
+        # empty states
+        "no_roster_configure": "Aucun annuaire : configurez une source de kind roster dans "
+        "hypercare.yaml, puis lancez hypercare collect.",
+        "no_roster_collect": "Aucun annuaire chargé : lancez hypercare collect pour lire la "
+        "source {sources} (kind roster).",
+        "no_usage_configure": "Aucune donnée d'usage : configurez une source de kind usage "
+        "dans hypercare.yaml, puis lancez hypercare collect.",
+        "no_usage_collect": "Aucune donnée d'usage chargée : lancez hypercare collect pour lire "
+        "la source {sources} (kind usage).",
+        "no_usage_as_of": "Aucune donnée d'usage au {date} ou avant : choisissez une date plus "
+        "récente.",
+        # chart and table words
+        "team": "Équipe",
+        "all_teams": "Toute l'entreprise",
+        "day": "Jour",
+        "target_met": "Cible atteinte",
+        "target_missed": "Sous la cible",
+        "adoption_change_7d": "Adoption sur 7 j",
+    },
+    "en": {
+        "config_error": "The configuration cannot be loaded",
+        "store_error": "The metrics store cannot be opened",
+        "as_of": "As of",
+        "as_of_help": "KPIs are computed over the windows ending on this day.",
+        "teams": "Teams",
+        "teams_placeholder": "Choose teams",
+        "page_adoption": "Adoption",
+        "adoption_question": "Who has started, who has not, and is it spreading?",
+        "as_of_caption": "As of {date} · whole company",
+        "target": "target {value}",
+        "change_7d": "7-day",
+        "vs_target": "target {target} · {change}",
+        "points": "{sign}{value} pt",
+        "points_plural": "{sign}{value} pts",
+        "per_team": "Adoption per team",
+        "per_team_caption": "Adoption rate (active in 7 days ÷ licensed) on {date}, "
+        "against the {target} target.",
+        "trend": "Adoption trend",
+        "trend_caption": "Daily adoption rate over the 90 days up to {date}.",
+        "team_table": "KPIs per team",
+        "download_csv": "Download (CSV)",
+        "no_team_selected": "No team selected: choose teams in the filter on the left.",
+        "privacy_hidden_one": "1 team hidden: fewer than {n} licensed users (privacy rule).",
+        "privacy_hidden_many": "{count} teams hidden: fewer than {n} licensed users each "
+        "(privacy rule).",
+        "all_suppressed": "Fewer than {n} licensed users in total: nothing is shown "
+        "(privacy rule, privacy.min_group_size).",
+        "no_roster_configure": "No roster: configure a source of kind roster in hypercare.yaml, "
+        "then run hypercare collect.",
+        "no_roster_collect": "No roster loaded yet: run hypercare collect to read the source "
+        "{sources} (kind roster).",
+        "no_usage_configure": "No usage data: configure a source of kind usage in "
+        "hypercare.yaml, then run hypercare collect.",
+        "no_usage_collect": "No usage data loaded yet: run hypercare collect to read the source "
+        "{sources} (kind usage).",
+        "no_usage_as_of": "No usage data on or before {date}: choose a later day.",
+        "team": "Team",
+        "all_teams": "Whole company",
+        "day": "Day",
+        "target_met": "Target met",
+        "target_missed": "Below target",
+        "adoption_change_7d": "Adoption, 7-day change",
+    },
+}
+
+
+PAGES: dict[str, dict[str, str]] = {
+    "fr": {
+        "waves": "Vagues",
+        "waves_placeholder": "Choisissez des vagues",
+        "local_mode": "Mode local",
+        "local_mode_help": "pas de connexion configurée : accès responsable (tout est visible).",
+        "login_needed": "Connectez-vous pour voir le tableau de bord d'hypercare.",
+        "login": "Se connecter",
+        "logout": "Se déconnecter",
+        "access_denied": (
+            "L'adresse {email} n'a pas de rôle dans ce tableau de bord : demandez à un responsable "
+            "de l'ajouter sous roles: dans hypercare.yaml."
+        ),
+        "role_manager": "responsable",
+        "role_ambassador": "ambassadeur",
+        "role_support": "responsable support",
+        "page_overview": "Vue d'ensemble",
+        "page_trends": "Tendances",
+        "page_support": "Support",
+        "page_quality": "Qualité des données",
+        "page_glossary": "Glossaire",
+        "overview_question": "Sommes-nous sur la bonne voie, et où pas ?",
+        "overview_scope": "Situation au {date} · Équipes : {teams} · Vagues : {waves}",
+        "all_word": "toutes",
+        "fresh_as_of": "Données à jour au {when}",
+        "sources_ok": "{n} source(s) OK",
+        "sources_late": "{n} en retard ou en erreur",
+        "sla_breached_count": "{n} hors SLA",
+        "waves_title": "Vagues : peut-on ouvrir la suivante ?",
+        "no_waves": "Aucune vague : ajoutez une colonne wave à l'annuaire (source de kind roster).",
+        "verdict_GO": "GO",
+        "verdict_NO-GO": "NO-GO",
+        "verdict_WAIT": "ATTENTE",
+        "too_early": "{kpi} jugé à partir de J+{day}",
+        "criterion_hidden": "{kpi} : périmètre masqué (trop peu de personnes)",
+        "criterion_no_data": "{kpi} : pas de données",
+        "no_criteria": "aucun critère configuré (section waves:)",
+        "exit": "Sortie d'hypercare",
+        "alerts_firing": "{n} alerte(s) active(s)",
+        "alerts_none_firing": "Aucune alerte active ({n} en attente).",
+        "alerts_never": (
+            "Aucune alerte évaluée : configurez la section alerts: et lancez hypercare alerts."
+        ),
+        "heatmap_title": "Équipes × indicateurs",
+        "heatmap_caption": (
+            "Chaque case est colorée selon la cible de l'indicateur et son sens (un taux d'erreur "
+            "bas est une bonne nouvelle)."
+        ),
+        "heatmap_table": "Le tableau et son CSV",
+        "status_met": "Cible atteinte",
+        "status_near": "Proche de la cible",
+        "status_missed": "Loin de la cible",
+        "status_none": "Sans cible",
+        "other_teams": (
+            "{n} autre(s) équipe(s), vue(s) en nombre seulement : {on_target} à la cible "
+            "d'adoption."
+        ),
+        "kpi": "Indicateur",
+        "value": "Valeur",
+        "target_word": "Cible",
+        "state": "État",
+        "funnel_title": "Licenciés → activés → actifs de la semaine",
+        "funnel_caption": (
+            "Au {date} : qui a une licence, qui s'en est servi au moins une fois depuis sa mise en "
+            "service, qui s'en est servi ces 7 derniers jours."
+        ),
+        "funnel_licensed": "Licenciés",
+        "funnel_activated": "Activés",
+        "funnel_weekly_active": "Actifs sur 7 jours",
+        "people": "Personnes",
+        "stage": "Étape",
+        "share_of_licensed": "Part des licenciés",
+        "scope": "Périmètre",
+        "waves_axis_title": "Les vagues depuis leur mise en service",
+        "waves_axis_caption": (
+            "Adoption de chaque vague selon les jours écoulés depuis sa mise en service ; la vague "
+            "« {pilot} » (trait épais) sert de référence."
+        ),
+        "days_since_go_live": "Jours depuis la mise en service",
+        "wave": "Vague",
+        "lifecycle_title": "Arrivées et départs par semaine",
+        "lifecycle_caption": (
+            "{scope} : nouveaux, revenus et fidèles au-dessus de zéro, dormants (actifs la semaine "
+            "d'avant, pas celle-ci) en dessous."
+        ),
+        "life_new": "Nouveaux",
+        "life_resurrecting": "Revenus",
+        "life_returning": "Fidèles",
+        "life_dormant": "Dormants",
+        "week_of": "Semaine du",
+        "bands_title": "Fréquence d'usage",
+        "bands_caption": "Licenciés selon leurs jours d'activité sur 30 jours.",
+        "band_inactive": "Inactifs (0 j)",
+        "band_occasional": "Occasionnels (1–3 j)",
+        "band_regular": "Réguliers (4–11 j)",
+        "band_frequent": "Fréquents (12 j et plus)",
+        "band": "Fréquence",
+        "features_title": "Fonctions × équipes",
+        "features_caption": "Part des licenciés qui ont utilisé chaque fonction sur 30 jours.",
+        "feature": "Fonction",
+        "no_features": (
+            "Aucune fonction dans les données d'usage : mappez la colonne feature de la source "
+            "d'usage."
+        ),
+        "no_data_scope": "Pas de données pour ce périmètre.",
+        "trends_question": "Comment évolue cet indicateur, ici, et atteindra-t-il sa cible ?",
+        "scopes": "Périmètres",
+        "period": "Période",
+        "days_n": "{n} j",
+        "computing": "Calcul des indicateurs jour par jour…",
+        "direction_up": "plus haut c'est mieux",
+        "direction_down": "plus bas c'est mieux",
+        "no_scope_selected": "Aucun périmètre sélectionné : choisissez-en au moins un.",
+        "no_data_kpi": (
+            "Pas encore de données pour cet indicateur : configurez et collectez la source qui le "
+            "nourrit."
+        ),
+        "forecast": "Prévision",
+        "forecast_reached": "cible atteinte vers le {date}",
+        "forecast_not_reached": "cible non atteinte à ce rythme",
+        "anomaly": "Anomalie",
+        "expected": "Attendu",
+        "anomalies_found": "{n} jour(s) anormal(aux)",
+        "anomalies_none": "aucune anomalie détectée",
+        "anomalies_unavailable": (
+            "détection d'anomalies indisponible (module metrics.anomalies absent)"
+        ),
+        "support_question": "Qu'est-ce qui brûle, et tenons-nous nos promesses ?",
+        "no_tickets_configure": (
+            "Aucun ticket : configurez une source de kind tickets dans hypercare.yaml (jira-csv, "
+            "zendesk-csv, freshdesk-csv…), puis lancez hypercare collect."
+        ),
+        "no_tickets_collect": (
+            "Aucun ticket chargé : lancez hypercare collect pour lire la source {sources} (kind "
+            "tickets)."
+        ),
+        "no_errors_configure": (
+            "Aucun journal d'erreurs : configurez une source de kind errors dans hypercare.yaml, "
+            "puis lancez hypercare collect."
+        ),
+        "no_errors_collect": (
+            "Aucun journal d'erreurs chargé : lancez hypercare collect pour lire la source "
+            "{sources} (kind errors)."
+        ),
+        "sla_breached": "Hors SLA",
+        "sla_at_risk": "À risque",
+        "sla_on_time": "Dans les temps",
+        "sla_no_target": "Sans cible",
+        "sla_state": "SLA",
+        "open_by_priority": "Tickets ouverts par priorité",
+        "no_open_tickets": "Aucun ticket ouvert.",
+        "ticket": "Ticket",
+        "subject": "Objet",
+        "priority": "Priorité",
+        "hours_left": "Heures restantes",
+        "age_h": "Âge (h)",
+        "module": "Module",
+        "created": "Créé le",
+        "source": "Source",
+        "tickets": "Tickets",
+        "response_times": "Délais de réponse et de résolution",
+        "response_times_caption": (
+            "Médianes par semaine de création, sur {weeks} semaines ; cibles en pointillés "
+            "(targets: first_response_p50_h, resolution_p50_h)."
+        ),
+        "hours": "Heures",
+        "error_spikes": "Pics d'erreurs par module",
+        "error_spikes_caption": (
+            "Entrées de niveau ERROR ou plus par jour sur {days} jours ; {n} pic(s) signalé(s) en "
+            "rouge."
+        ),
+        "errors_per_day": "Erreurs par jour",
+        "no_errors_window": "Aucune erreur sur les {days} derniers jours.",
+        "quality_question": "Peut-on se fier à ces chiffres ?",
+        "no_sources": (
+            "Aucune source configurée : ajoutez des sources dans hypercare.yaml, puis lancez "
+            "hypercare collect."
+        ),
+        "never_collected": "Aucune collecte encore : lancez hypercare collect.",
+        "state_ok": "OK",
+        "state_late": "En retard",
+        "state_error": "En erreur",
+        "state_never": "Jamais lue",
+        "sources_title": "Sources",
+        "kind": "Type",
+        "last_read": "Dernière lecture",
+        "newest_day": "Donnée la plus récente",
+        "age_days": "Retard (j)",
+        "rows_read": "Lignes lues",
+        "accepted": "Acceptées",
+        "duplicates": "Doublons",
+        "quarantined": "En quarantaine",
+        "last_error": "Dernière erreur",
+        "quarantine_title": "Quarantaine à revoir",
+        "quarantine_empty": "Aucune ligne en quarantaine.",
+        "quarantine_caption": (
+            "{n} ligne(s) refusée(s), avec leur fichier, leur ligne, l'étape et la raison."
+        ),
+        "file": "Fichier",
+        "line": "Ligne",
+        "reason": "Raison",
+        "raw": "Contenu brut",
+        "coverage_title": "Couverture de l'annuaire",
+        "coverage_caption": (
+            "Sur les 30 jours jusqu'au {date} : enregistrements dont l'utilisateur n'est pas dans "
+            "l'annuaire."
+        ),
+        "coverage_empty": "Aucun enregistrement avec un utilisateur sur les 30 derniers jours.",
+        "records": "Enregistrements",
+        "records_outside": "Hors annuaire",
+        "share_outside": "Part hors annuaire",
+        "identifiers": "Identifiants",
+        "identifiers_outside": "Identifiants hors annuaire",
+        "ledger_title": "Fichiers lus",
+        "glossary_question": "Que veut dire ce chiffre ?",
+        "code": "Code",
+        "formula": "Définition",
+        "unit": "Unité",
+        "direction": "Sens",
+        "default_target": "Cible par défaut",
+        "configured_target": "Cible configurée",
+        "computed": "Calculé",
+        "yes": "oui",
+        "not_yet": "pas encore",
+        "glossary_note": (
+            "Les cibles se règlent sous targets: dans hypercare.yaml ; le sens dit si une hausse "
+            "est une bonne nouvelle."
+        ),
+        "unit_users": "personnes",
+        "unit_ratio": "taux",
+        "unit_days": "jours",
+        "unit_ms": "millisecondes",
+        "unit_score": "score",
+        "unit_count": "nombre",
+        "unit_hours": "heures",
+        "unit_per_1k": "pour 1 000",
+    },
+    "en": {
+        "waves": "Waves",
+        "waves_placeholder": "Choose waves",
+        "local_mode": "Local mode",
+        "local_mode_help": "no login configured: manager access (everything is visible).",
+        "login_needed": "Log in to see the hypercare dashboard.",
+        "login": "Log in",
+        "logout": "Log out",
+        "access_denied": (
+            "The address {email} has no role in this dashboard: ask a manager to add it under "
+            "roles: in hypercare.yaml."
+        ),
+        "role_manager": "manager",
+        "role_ambassador": "ambassador",
+        "role_support": "support lead",
+        "page_overview": "Overview",
+        "page_trends": "KPI trends",
+        "page_support": "Support",
+        "page_quality": "Data quality",
+        "page_glossary": "Glossary",
+        "overview_question": "Are we on track, and where not?",
+        "overview_scope": "As of {date} · Teams: {teams} · Waves: {waves}",
+        "all_word": "all",
+        "fresh_as_of": "Data as of {when}",
+        "sources_ok": "{n} source(s) OK",
+        "sources_late": "{n} late or failing",
+        "sla_breached_count": "{n} past SLA",
+        "waves_title": "Waves: may the next one open?",
+        "no_waves": "No waves: add a wave column to the roster (source of kind roster).",
+        "verdict_GO": "GO",
+        "verdict_NO-GO": "NO-GO",
+        "verdict_WAIT": "WAIT",
+        "too_early": "{kpi} judged from D+{day}",
+        "criterion_hidden": "{kpi}: scope hidden (too few people)",
+        "criterion_no_data": "{kpi}: no data",
+        "no_criteria": "no criteria configured (waves: section)",
+        "exit": "Hypercare exit",
+        "alerts_firing": "{n} alert(s) firing",
+        "alerts_none_firing": "No alert firing ({n} pending).",
+        "alerts_never": (
+            "No alert evaluated yet: configure the alerts: section and run hypercare alerts."
+        ),
+        "heatmap_title": "Teams × KPIs",
+        "heatmap_caption": (
+            "Each cell is coloured against the KPI's target and direction (a low error rate is "
+            "good news)."
+        ),
+        "heatmap_table": "The table and its CSV",
+        "status_met": "Target met",
+        "status_near": "Near the target",
+        "status_missed": "Far from the target",
+        "status_none": "No target",
+        "other_teams": (
+            "{n} other team(s), shown as counts only: {on_target} meet the adoption target."
+        ),
+        "kpi": "KPI",
+        "value": "Value",
+        "target_word": "Target",
+        "state": "State",
+        "funnel_title": "Licensed → activated → active this week",
+        "funnel_caption": (
+            "On {date}: who holds a seat, who has used the tool at least once since their go-live, "
+            "who used it in the last 7 days."
+        ),
+        "funnel_licensed": "Licensed",
+        "funnel_activated": "Activated",
+        "funnel_weekly_active": "Active in 7 days",
+        "people": "People",
+        "stage": "Stage",
+        "share_of_licensed": "Share of licensed",
+        "scope": "Scope",
+        "waves_axis_title": "Waves since their go-live",
+        "waves_axis_caption": (
+            "Each wave's adoption against the days since its go-live; the '{pilot}' wave (thick "
+            "line) is the reference."
+        ),
+        "days_since_go_live": "Days since go-live",
+        "wave": "Wave",
+        "lifecycle_title": "Who comes and who goes, per week",
+        "lifecycle_caption": (
+            "{scope}: new, resurrecting and returning above zero, dormant (active the week before, "
+            "not this one) below."
+        ),
+        "life_new": "New",
+        "life_resurrecting": "Resurrecting",
+        "life_returning": "Returning",
+        "life_dormant": "Dormant",
+        "week_of": "Week of",
+        "bands_title": "How often",
+        "bands_caption": "Licensed people by their active days in 30 days.",
+        "band_inactive": "Inactive (0 d)",
+        "band_occasional": "Occasional (1–3 d)",
+        "band_regular": "Regular (4–11 d)",
+        "band_frequent": "Frequent (12 d or more)",
+        "band": "Frequency",
+        "features_title": "Features × teams",
+        "features_caption": "Share of licensed people who used each feature in 30 days.",
+        "feature": "Feature",
+        "no_features": "No features in the usage data: map the feature column of the usage source.",
+        "no_data_scope": "No data for this scope.",
+        "trends_question": "How does this KPI move, here, and will it reach its target?",
+        "scopes": "Scopes",
+        "period": "Period",
+        "days_n": "{n} d",
+        "computing": "Computing the KPI day by day…",
+        "direction_up": "higher is better",
+        "direction_down": "lower is better",
+        "no_scope_selected": "No scope selected: choose at least one.",
+        "no_data_kpi": "No data for this KPI yet: configure and collect the source that feeds it.",
+        "forecast": "Forecast",
+        "forecast_reached": "target reached around {date}",
+        "forecast_not_reached": "target not reached at this pace",
+        "anomaly": "Anomaly",
+        "expected": "Expected",
+        "anomalies_found": "{n} anomalous day(s)",
+        "anomalies_none": "no anomaly detected",
+        "anomalies_unavailable": "anomaly detection unavailable (no metrics.anomalies module)",
+        "support_question": "What is burning, and are we keeping our promises?",
+        "no_tickets_configure": (
+            "No tickets: configure a source of kind tickets in hypercare.yaml (jira-csv, "
+            "zendesk-csv, freshdesk-csv…), then run hypercare collect."
+        ),
+        "no_tickets_collect": (
+            "No tickets loaded yet: run hypercare collect to read the source {sources} (kind "
+            "tickets)."
+        ),
+        "no_errors_configure": (
+            "No error log: configure a source of kind errors in hypercare.yaml, then run hypercare "
+            "collect."
+        ),
+        "no_errors_collect": (
+            "No error log loaded yet: run hypercare collect to read the source {sources} (kind "
+            "errors)."
+        ),
+        "sla_breached": "Past SLA",
+        "sla_at_risk": "At risk",
+        "sla_on_time": "On time",
+        "sla_no_target": "No target",
+        "sla_state": "SLA",
+        "open_by_priority": "Open tickets by priority",
+        "no_open_tickets": "No open ticket.",
+        "ticket": "Ticket",
+        "subject": "Subject",
+        "priority": "Priority",
+        "hours_left": "Hours left",
+        "age_h": "Age (h)",
+        "module": "Module",
+        "created": "Created",
+        "source": "Source",
+        "tickets": "Tickets",
+        "response_times": "Response and resolution times",
+        "response_times_caption": (
+            "Medians per week of creation over {weeks} weeks; targets dashed (targets: "
+            "first_response_p50_h, resolution_p50_h)."
+        ),
+        "hours": "Hours",
+        "error_spikes": "Error spikes per module",
+        "error_spikes_caption": (
+            "Entries at level ERROR or above per day over {days} days; {n} spike(s) marked in red."
+        ),
+        "errors_per_day": "Errors per day",
+        "no_errors_window": "No errors in the last {days} days.",
+        "quality_question": "Can we trust these numbers?",
+        "no_sources": (
+            "No source configured: add sources to hypercare.yaml, then run hypercare collect."
+        ),
+        "never_collected": "Nothing collected yet: run hypercare collect.",
+        "state_ok": "OK",
+        "state_late": "Late",
+        "state_error": "Failing",
+        "state_never": "Never read",
+        "sources_title": "Sources",
+        "kind": "Kind",
+        "last_read": "Last read",
+        "newest_day": "Newest record",
+        "age_days": "Behind (d)",
+        "rows_read": "Rows read",
+        "accepted": "Accepted",
+        "duplicates": "Duplicates",
+        "quarantined": "Quarantined",
+        "last_error": "Last error",
+        "quarantine_title": "Quarantine to review",
+        "quarantine_empty": "No row in quarantine.",
+        "quarantine_caption": "{n} refused row(s), with their file, line, stage and reason.",
+        "file": "File",
+        "line": "Line",
+        "reason": "Reason",
+        "raw": "Raw content",
+        "coverage_title": "Roster coverage",
+        "coverage_caption": (
+            "Over the 30 days up to {date}: records whose user is not in the roster."
+        ),
+        "coverage_empty": "No record with a user in the last 30 days.",
+        "records": "Records",
+        "records_outside": "Not in roster",
+        "share_outside": "Share not in roster",
+        "identifiers": "Identifiers",
+        "identifiers_outside": "Identifiers not in roster",
+        "ledger_title": "Files read",
+        "glossary_question": "What does this number mean?",
+        "code": "Code",
+        "formula": "Definition",
+        "unit": "Unit",
+        "direction": "Direction",
+        "default_target": "Default target",
+        "configured_target": "Configured target",
+        "computed": "Computed",
+        "yes": "yes",
+        "not_yet": "not yet",
+        "glossary_note": (
+            "Targets are set under targets: in hypercare.yaml; the direction says whether a rise "
+            "is good news."
+        ),
+        "unit_users": "people",
+        "unit_ratio": "rate",
+        "unit_days": "days",
+        "unit_ms": "milliseconds",
+        "unit_score": "score",
+        "unit_count": "count",
+        "unit_hours": "hours",
+        "unit_per_1k": "per 1,000",
+    },
+}
+
+STRINGS: dict[str, dict[str, str]] = {
+    locale: BASE[locale] | PAGES[locale] for locale in ("fr", "en")
+}
