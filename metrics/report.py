@@ -9,10 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from metrics.adoption import not_in_roster
 from metrics.compute import Settings, snapshot
-from metrics.kpis import KPIS
+from metrics.compute import series as compute_series
+from metrics.kpis import KPIS, target_for
 from metrics.scopes import (
+    Population,
     Scope,
     is_suppressed,
     licensed_counts,
@@ -40,6 +44,43 @@ def _scope_order(scopes: list[Scope], waves: list[str]) -> list[Scope]:
     )
 
 
+FORECAST_DAYS = 120
+
+
+def team_forecasts(
+    session: Session,
+    settings: Settings,
+    as_of: dt.date,
+    population: Population,
+    hidden: set[Scope],
+) -> dict[str, dict[str, Any]]:
+    """Per shown team: the adoption curve fitted over the last 120 days and when it reaches the
+    adoption target at this pace (``metrics/forecast.py``), or why it will not."""
+    from metrics.forecast import fit
+
+    target = target_for("adoption_rate", settings.targets)
+    if target is None:
+        return {}
+    teams = [s for s in licensed_counts(session, population.people_filter()) if s.kind == "team"]
+    teams = [s for s in teams if s not in hidden]
+    start = as_of - dt.timedelta(days=FORECAST_DAYS - 1)
+    series = compute_series(session, settings, "adoption_rate", teams, start, as_of, population)
+    out = {}
+    for scope in sorted(teams):
+        points = series.get(scope, [])
+        if not any(v is not None for _, v in points):
+            continue
+        forecast = fit(points, target)
+        out[str(scope)] = {
+            "target": target,
+            "model": forecast.model,
+            "reached_on": forecast.reached_on.isoformat() if forecast.reached_on else None,
+            "already_reached": forecast.already_reached,
+            "reason": forecast.reason,
+        }
+    return out
+
+
 def build_report(
     store: Store,
     as_of: dt.date,
@@ -61,6 +102,7 @@ def build_report(
         # A scope whose people were all left out is hidden as well.
         hidden = {Scope.parse(s) for s in population.suppressed} | (existing - set(values))
         gates = evaluate_waves(session, values, as_of, settings.waves, settings.targets, hidden)
+        forecasts = team_forecasts(session, settings, as_of, population, hidden)
         checklist = (
             evaluate_exit(session, values, as_of, settings.exit, settings.targets, hidden)
             if settings.exit.criteria
@@ -80,5 +122,6 @@ def build_report(
         "suppressed": suppressed,
         "not_in_roster": outside,
         "waves": gates,
+        "forecasts": forecasts,
         **({"exit": checklist} if checklist is not None else {}),
     }

@@ -79,6 +79,10 @@ def test_waves_and_exit(store_url, make_config, write):
     assert [c["status"] for c in checklist["criteria"]] == ["fail", "pass"]
     assert checklist["criteria"][0]["reason"] == "0.5 < 0.9"
     assert checklist["verdict"] == "NO-GO"
+    # Each shown team gets its adoption forecast against the 0.7 target.
+    assert set(result["forecasts"]) == {"team:A", "team:B"}
+    assert result["forecasts"]["team:A"]["target"] == 0.7
+    assert result["forecasts"]["team:A"]["model"] in ("logistic", "linear", "none")
 
 
 def test_later_w2_is_judged(store_url, make_config, write):
