@@ -297,3 +297,24 @@ def insert_new(session: Session, model: type, rows: list[dict[str, Any]]) -> tup
         # Core, not the ORM's bulk path: the rows are plain dicts and nothing is read back.
         session.connection().execute(statement, new)
     return len(new), len(rows) - len(new)
+
+
+def first_in_file(
+    ctx: CollectContext, key: object, row: RawRow, row_hash: int, result: WriteResult, conflict: str
+) -> bool:
+    """Whether ``row`` is the first of ``key`` in this file.
+
+    A repeat with the same content counts as a duplicate; with other content it is refused with
+    ``conflict`` (a message with a ``{line}`` field naming the first occurrence).
+    """
+    seen: dict[object, tuple[int, int]] = ctx.file_state.setdefault("seen", {})
+    if key in seen:
+        line, first_hash = seen[key]
+        if first_hash == row_hash:
+            result.duplicates += 1
+        else:
+            reason = conflict.replace("{line}", str(line))
+            result.rejected.append((row, RowError("validate", reason)))
+        return False
+    seen[key] = (row.line, row_hash)
+    return True

@@ -21,6 +21,7 @@ from collectors.base import (
     RowError,
     WriteResult,
     fields_of,
+    first_in_file,
     stable_hash,
 )
 from collectors.privacy import scrub_text
@@ -74,18 +75,11 @@ class MeetingsKind:
                 )
             )
         }
-        seen: dict[str, tuple[int, int]] = ctx.file_state.setdefault("seen", {})
         for row, record in items:
             ref = record["ref"]
-            if ref in seen:
-                line, row_hash = seen[ref]
-                if row_hash == record["row_hash"]:
-                    result.duplicates += 1
-                else:
-                    reason = f"note {ref} is already listed at line {line} with another text"
-                    result.rejected.append((row, RowError("validate", reason)))
+            conflict = f"note {ref} is already listed at line {{line}} with another text"
+            if not first_in_file(ctx, ref, row, record["row_hash"], result, conflict):
                 continue
-            seen[ref] = (row.line, record["row_hash"])
             note = existing.get(ref)
             if note is not None and note.row_hash == record["row_hash"]:
                 result.duplicates += 1

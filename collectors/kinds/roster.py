@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collectors.base import CollectContext, Field, RowError, WriteResult, fields_of, stable_hash
+from collectors.base import (
+    CollectContext,
+    Field,
+    RowError,
+    WriteResult,
+    fields_of,
+    first_in_file,
+    stable_hash,
+)
 from collectors.readers import RawRow
 from metrics import rollups
 from metrics.store.models import Person, PersonAlias
@@ -65,7 +73,6 @@ class RosterKind:
         self, session: Session, ctx: CollectContext, items: list[tuple[RawRow, dict[str, Any]]]
     ) -> WriteResult:
         result = WriteResult()
-        seen: dict[str, tuple[int, int]] = ctx.file_state.setdefault("seen", {})
         keys = [record["user"] for _, record in items]
         existing = {
             p.person_key: p
@@ -74,23 +81,12 @@ class RosterKind:
         now = dt.datetime.now(dt.UTC)
         for row, record in items:
             key = record["user"]
-            if key in seen:
-                first_line, first_hash = seen[key]
-                if first_hash == record["row_hash"]:
-                    result.duplicates += 1
-                else:
-                    result.rejected.append(
-                        (
-                            row,
-                            RowError(
-                                "validate",
-                                f"this person is already listed at line {first_line} "
-                                "with other values; keep one line per person",
-                            ),
-                        )
-                    )
+            conflict = (
+                "this person is already listed at line {line} with other values; "
+                "keep one line per person"
+            )
+            if not first_in_file(ctx, key, row, record["row_hash"], result, conflict):
                 continue
-            seen[key] = (row.line, record["row_hash"])
             person = existing.get(key)
             if person is not None and person.row_hash == record["row_hash"]:
                 result.duplicates += 1

@@ -23,6 +23,7 @@ from collectors.base import (
     RowError,
     WriteResult,
     fields_of,
+    first_in_file,
     stable_hash,
 )
 from collectors.privacy import scrub_text
@@ -222,21 +223,13 @@ class SurveyKind:
                 select(SurveyResponse).where(SurveyResponse.response_key.in_(keys))
             )
         }
-        seen: dict[int, tuple[int, int]] = ctx.file_state.setdefault("seen", {})
         for row, record in items:
             key = record["response_key"]
-            if key in seen:
-                line, row_hash = seen[key]
-                if row_hash == record["row_hash"]:
-                    result.duplicates += 1
-                else:
-                    reason = (
-                        f"response {record['ref']} is already listed at line {line} "
-                        "with other answers"
-                    )
-                    result.rejected.append((row, RowError("validate", reason)))
+            conflict = (
+                f"response {record['ref']} is already listed at line {{line}} with other answers"
+            )
+            if not first_in_file(ctx, key, row, record["row_hash"], result, conflict):
                 continue
-            seen[key] = (row.line, record["row_hash"])
             response = existing.get(key)
             if response is not None and response.row_hash == record["row_hash"]:
                 result.duplicates += 1

@@ -22,6 +22,7 @@ from collectors.base import (
     RowError,
     WriteResult,
     fields_of,
+    first_in_file,
     stable_hash,
 )
 from collectors.privacy import scrub_text
@@ -115,25 +116,11 @@ class TicketsKind:
                 select(Ticket).where(Ticket.source == ctx.source.name, Ticket.ticket_ref.in_(refs))
             )
         }
-        seen: dict[str, tuple[int, int]] = ctx.file_state.setdefault("seen", {})
         for row, record in items:
             ref = record["ref"]
-            if ref in seen:
-                line, row_hash = seen[ref]
-                if row_hash == record["row_hash"]:
-                    result.duplicates += 1
-                else:
-                    result.rejected.append(
-                        (
-                            row,
-                            RowError(
-                                "validate",
-                                f"ticket {ref} is already listed at line {line} with other values",
-                            ),
-                        )
-                    )
+            conflict = f"ticket {ref} is already listed at line {{line}} with other values"
+            if not first_in_file(ctx, ref, row, record["row_hash"], result, conflict):
                 continue
-            seen[ref] = (row.line, record["row_hash"])
             ticket = existing.get(ref)
             if ticket is not None and ticket.row_hash == record["row_hash"]:
                 result.duplicates += 1
