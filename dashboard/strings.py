@@ -566,6 +566,89 @@ PAGES: dict[str, dict[str, str]] = {
     },
 }
 
+# The Retours / Feedback page (dashboard/views/feedback.py).
+FEEDBACK: dict[str, dict[str, str]] = {
+    "fr": {
+        "page_feedback": "Retours",
+        "feedback_question": "Que faut-il corriger en premier ?",
+        "fb_empty": "Aucun retour pour l'instant : collectez des commentaires d'enquête, des "
+        "tickets ou des comptes rendus de réunion.",
+        "fb_urgent_title": "Urgent (bloquants)",
+        "fb_urgent_none": "Aucun retour bloquant.",
+        "fb_reach": "{people} personnes · {teams} équipes",
+        "fb_ranked_title": "Retours priorisés",
+        "fb_ranked_caption": "Classés par file (urgent, backlog, clos), puis par score "
+        "({scoring}). Modifiez statut, effort, responsable ou note, puis enregistrez.",
+        "fb_other_teams": "{n} retours d'autres équipes sur ces sujets (textes non affichés).",
+        "fb_save": "Enregistrer les modifications",
+        "fb_saved": "{n} modification(s) enregistrée(s).",
+        "fb_nothing": "Aucune modification à enregistrer.",
+        "fb_refused": "Modification refusée, rien n'a été enregistré : {reason}",
+        "fb_read_only": "Lecture seule : les responsables support ne modifient pas le backlog.",
+        "fb_chart_title": "Impact / effort",
+        "fb_chart_caption": "Zone ombrée : gains rapides (valeur au-dessus de la médiane, effort "
+        "au plus {max_effort}).",
+        "fb_col_rank": "Rang",
+        "fb_col_lane": "File",
+        "fb_col_title": "Sujet",
+        "fb_col_score": "Score",
+        "fb_col_people": "Personnes",
+        "fb_col_teams": "Équipes",
+        "fb_col_items": "Retours",
+        "fb_col_other": "Autres équipes",
+        "fb_col_status": "Statut",
+        "fb_col_effort": "Effort",
+        "fb_col_owner": "Responsable",
+        "fb_col_note": "Note",
+        "fb_col_quick_win": "Gain rapide",
+        "fb_col_value": "Valeur",
+        "fb_col_key": "Réf.",
+        "fb_lane_urgent": "urgent",
+        "fb_lane_backlog": "backlog",
+        "fb_lane_closed": "clos",
+        "fb_download": "Télécharger le backlog (CSV)",
+    },
+    "en": {
+        "page_feedback": "Feedback",
+        "feedback_question": "What should we fix first?",
+        "fb_empty": "No feedback yet: collect survey comments, tickets or meeting notes.",
+        "fb_urgent_title": "Urgent (blockers)",
+        "fb_urgent_none": "No blocking feedback.",
+        "fb_reach": "{people} people · {teams} teams",
+        "fb_ranked_title": "Prioritized feedback",
+        "fb_ranked_caption": "Ranked by lane (urgent, backlog, closed), then by score "
+        "({scoring}). Edit status, effort, owner or note, then save.",
+        "fb_other_teams": "{n} items from other teams on these topics (texts not shown).",
+        "fb_save": "Save changes",
+        "fb_saved": "{n} change(s) saved.",
+        "fb_nothing": "No change to save.",
+        "fb_refused": "Change refused, nothing was saved: {reason}",
+        "fb_read_only": "Read only: support leads do not edit the backlog.",
+        "fb_chart_title": "Impact / effort",
+        "fb_chart_caption": "Shaded area: quick wins (value above the median, effort at most "
+        "{max_effort}).",
+        "fb_col_rank": "Rank",
+        "fb_col_lane": "Lane",
+        "fb_col_title": "Topic",
+        "fb_col_score": "Score",
+        "fb_col_people": "People",
+        "fb_col_teams": "Teams",
+        "fb_col_items": "Items",
+        "fb_col_other": "Other teams",
+        "fb_col_status": "Status",
+        "fb_col_effort": "Effort",
+        "fb_col_owner": "Owner",
+        "fb_col_note": "Note",
+        "fb_col_quick_win": "Quick win",
+        "fb_col_value": "Value",
+        "fb_col_key": "Ref.",
+        "fb_lane_urgent": "urgent",
+        "fb_lane_backlog": "backlog",
+        "fb_lane_closed": "closed",
+        "fb_download": "Download the backlog (CSV)",
+    },
+}
+
 STRINGS: dict[str, dict[str, str]] = {
-    locale: BASE[locale] | PAGES[locale] for locale in ("fr", "en")
+    locale: BASE[locale] | PAGES[locale] | FEEDBACK[locale] for locale in ("fr", "en")
 }
