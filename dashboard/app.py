@@ -26,6 +26,7 @@ PAGES = {
     "trends": ("views/trends.py", ":material/show_chart:", ("manager", "ambassador")),
     "support": ("views/support.py", ":material/support_agent:", ("manager", "support")),
     "feedback": ("views/feedback.py", ":material/forum:", ("manager", "ambassador", "support")),
+    "alerts": ("views/alerts.py", ":material/notifications:", ("manager", "ambassador", "support")),
     "quality": ("views/quality.py", ":material/fact_check:", ("manager",)),
     "glossary": ("views/glossary.py", ":material/menu_book:", ("manager", "ambassador", "support")),
 }

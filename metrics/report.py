@@ -56,7 +56,10 @@ def team_forecasts(
 ) -> dict[str, dict[str, Any]]:
     """Per shown team: the adoption curve fitted over the last 120 days and when it reaches the
     adoption target at this pace (``metrics/forecast.py``), or why it will not."""
-    from metrics.forecast import fit
+    try:
+        from metrics.forecast import fit
+    except ImportError:  # the fit needs scipy: without it the report has no forecasts
+        return {}
 
     target = target_for("adoption_rate", settings.targets)
     if target is None:

@@ -115,6 +115,8 @@ def test_the_trends_page_works_without_the_detector_and_uses_the_forecast(
         last = series[-1][0]
         return types.SimpleNamespace(
             reached_on=dt.date(2026, 12, 14),
+            already_reached=False,
+            reason="fake",
             model="fake",
             curve=[(last, 0.78), (dt.date(2026, 12, 14), 0.8)],
         )
