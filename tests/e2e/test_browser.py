@@ -26,7 +26,16 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("HYPERCARE_CHROMIUM", "/usr/bin/chromium")
 DEMO_DAY = dt.date(2026, 11, 23)
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
-PAGES = ["overview", "adoption", "trends", "support", "quality", "glossary"]
+PAGES = [
+    "overview",
+    "adoption",
+    "trends",
+    "alerts",
+    "feedback",
+    "support",
+    "quality",
+    "glossary",
+]
 
 
 def _missing(reason: str) -> None:
