@@ -231,6 +231,17 @@ class Checker:
                     f"{where}: unknown key{extra}; expected one of {', '.join(allowed)}"
                 )
 
+    def unique_name(self, value: Any, key: str, what: str, index: int, seen: set[str]) -> str:
+        """The ``name`` of the index-th ``what`` of a list; missing or repeated names reported."""
+        name = self.string(value, f"{key}.name")
+        if not name:
+            self.problems.append(f"{key}.name: expected a name for this {what}, found nothing")
+            name = f"{what}{index}"
+        elif name in seen:
+            self.problems.append(f"{key}.name: {name!r} is already the name of another {what}")
+        seen.add(name)
+        return name
+
     def mapping(self, value: Any, key: str) -> dict:
         if value is None:
             return {}
@@ -466,13 +477,7 @@ def _check_source(chk: Checker, raw: Any, index: int, seen: set[str]) -> SourceC
     if not isinstance(raw, dict):
         chk.fail(key, "a mapping with name, kind, format and path", raw)
         return None
-    name = chk.string(raw.get("name"), f"{key}.name")
-    if not name:
-        chk.problems.append(f"{key}.name: expected a name for this source, found nothing")
-        name = f"source{index}"
-    elif name in seen:
-        chk.problems.append(f"{key}.name: {name!r} is already the name of another source")
-    seen.add(name)
+    name = chk.unique_name(raw.get("name"), key, "source", index, seen)
     key = f"sources[{index}] ({name})"
     chk.unknown_keys(raw, SOURCE_KEYS, key)
     kind = chk.string(raw.get("kind"), f"{key}.kind")

@@ -337,13 +337,7 @@ def _entity(
     if not isinstance(raw, dict):
         chk.fail(key, "a mapping with name, key and the sides' queries or files", raw)
         return None
-    name = chk.string(raw.get("name"), f"{key}.name")
-    if not name:
-        chk.problems.append(f"{key}.name: expected a name for this entity, found nothing")
-        name = f"entity{index}"
-    elif name in seen:
-        chk.problems.append(f"{key}.name: {name!r} is already the name of another entity")
-    seen.add(name)
+    name = chk.unique_name(raw.get("name"), key, "entity", index, seen)
     key = f"{key} ({name})"
     chk.unknown_keys(raw, ENTITY_KEYS, key)
     sides = {s: _side(chk, defaults[s], raw.get(s), f"{key}.{s}", s) for s in SIDES}
