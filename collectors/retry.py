@@ -70,7 +70,7 @@ def _rows_to_retry(
     config: Config, source: SourceConfig, shown: str, entries: list[Quarantine]
 ) -> tuple[list[str], list[tuple[RawRow, Quarantine]], list[Quarantine]]:
     """(header, rows still as quarantined with their entry, entries whose row changed)."""
-    if source.format == "sql":
+    if not READERS[source.format].files:  # a query or an API: the raw text is the row as JSON
         rows = []
         header: dict[str, None] = {}
         for entry in entries:

@@ -122,8 +122,10 @@ def collect(
             ctx.progress = lambda shown, rows, source=source: on_progress(source, shown, rows)
         outcome = SourceOutcome(name=source.name, kind=source.kind)
         outcomes.append(outcome)
-        if source.format == "sql":
-            result = collect_sql(store, ctx, run_id)
+        fmt = READERS[source.format]
+        if source.format == "sql" or fmt.pull is not None:
+            pull = collect_sql if fmt.pull is None else fmt.pull_function()
+            result = pull(store, ctx, run_id)
             outcome.files.append(result)
             if on_file is not None:
                 on_file(source, result)

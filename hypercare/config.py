@@ -100,6 +100,7 @@ class SourceConfig:
     questions: dict[str, list[str]] = field(default_factory=dict)  # survey: instrument → headers
     sheet: str | None = None  # xlsx: the sheet to read (default: the first)
     sql: SqlOptions | None = None  # format sql: where and what to read
+    options: Any = None  # the format's own keys, checked by its ``Format.options`` function
 
     @property
     def key_path(self) -> str:
@@ -479,17 +480,19 @@ def _check_source(chk: Checker, raw: Any, index: int, seen: set[str]) -> SourceC
         return None
     name = chk.unique_name(raw.get("name"), key, "source", index, seen)
     key = f"sources[{index}] ({name})"
-    chk.unknown_keys(raw, SOURCE_KEYS, key)
+    fmt = chk.string(raw.get("format"), f"{key}.format", "csv")
+    reader = READERS.get(fmt or "csv")
+    chk.unknown_keys(raw, SOURCE_KEYS + (reader.option_keys if reader else ()), key)
     kind = chk.string(raw.get("kind"), f"{key}.kind")
     if kind not in KINDS:
         chk.fail(f"{key}.kind", f"one of {', '.join(sorted(KINDS))}", kind)
         return None
-    fmt = chk.string(raw.get("format"), f"{key}.format", "csv")
-    if fmt not in READERS:
+    if reader is None:
         chk.fail(f"{key}.format", f"one of {', '.join(sorted(READERS))}", fmt)
     path = chk.string(raw.get("path"), f"{key}.path")
     sql = _check_sql(chk, raw, key, fmt == "sql")
-    if not path and fmt != "sql":
+    options = reader.check_options(chk, raw, key) if reader is not None else None
+    if not path and (reader is None or reader.files):
         chk.problems.append(f"{key}.path: expected the file (or glob) to read, found nothing")
 
     csv_raw = chk.mapping(raw.get("csv"), f"{key}.csv")
@@ -546,6 +549,7 @@ def _check_source(chk: Checker, raw: Any, index: int, seen: set[str]) -> SourceC
         questions=questions,
         sheet=chk.string(raw.get("sheet"), f"{key}.sheet"),
         sql=sql,
+        options=options,
     )
 
 

@@ -84,18 +84,20 @@ def _alembic_config(connection) -> AlembicConfig:
     return cfg
 
 
-def head_revision() -> str:
-    """The newest migration revision shipped with this version of Hypercare."""
+def head_revisions() -> frozenset[str]:
+    """The newest migration revisions shipped with this version of Hypercare.
+
+    Migrations may branch (two features each adding their tables after the same revision); the
+    store is current when it is at every head.
+    """
     script = ScriptDirectory(str(MIGRATIONS_DIR))
-    head = script.get_current_head()
-    assert head is not None
-    return head
+    return frozenset(script.get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+def current_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database is at (empty for an empty database)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return frozenset(MigrationContext.configure(conn).get_current_heads())
 
 
 @contextlib.contextmanager
@@ -124,14 +126,14 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it is already there)."""
-    head = head_revision()
-    if current_revision(engine) == head:
+    heads = head_revisions()
+    if current_revisions(engine) == heads:
         return
     with _migration_lock(engine):
-        if current_revision(engine) == head:
+        if current_revisions(engine) == heads:
             return
         with engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "head")
+            command.upgrade(_alembic_config(conn), "heads")
 
 
 def open_store(url: str, *, upgrade: bool = True) -> Store:

@@ -5,14 +5,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from metrics.store import open_store
-from metrics.store.engine import current_revision, head_revision
+from metrics.store.engine import current_revisions, head_revisions
 from metrics.store.models import Base
 
 
 def test_open_migrates_to_head_and_models_match(store_url):
     store = open_store(store_url)
     try:
-        assert current_revision(store.engine) == head_revision()
+        assert current_revisions(store.engine) == head_revisions()
         with store.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == [], "models and migrations differ: add a migration"
