@@ -37,7 +37,9 @@ def t(key: str, locale: str, **params: object) -> str:
 
 
 def kpi_label(code: str, locale: str) -> str:
-    """A KPI's name, from the KPI registry."""
+    """A KPI's name, from the KPI registry (a reconcile alert's "KPI" is the audit)."""
+    if code not in KPIS:
+        return t(f"kpi_{code}", locale)
     return KPIS[code].label(locale)
 
 
@@ -53,7 +55,7 @@ def kpi_value(code: str, value: float | None, locale: str) -> str:
     if code == "nps":
         sign = "+" if value > 0 else "−" if value < 0 else ""
         return sign + format_number(abs(value), locale)
-    return format_kpi(value, KPIS[code].unit, locale)
+    return format_kpi(value, KPIS[code].unit if code in KPIS else "count", locale)
 
 
 def percent(value: float | None, locale: str) -> str:

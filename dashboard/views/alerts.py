@@ -40,6 +40,8 @@ if not data_alerts.configured(config):
 
 
 def _scope(text: str) -> str:
+    if text.startswith("entity:"):
+        return t("al_scope_entity", locale, name=text.removeprefix("entity:"))
     try:
         scope = Scope.parse(text)
     except ValueError:
@@ -61,6 +63,8 @@ def _condition(alert: dict[str, Any]) -> str:
         )
         sign = SIGNS.get(comparison or "", comparison or "")
         return t("al_cond_change", locale, sign=sign, value=value, days=detail.get("window", 7))
+    if kind == "reconcile":
+        return t("al_cond_reconcile", locale, initial=i18n.kpi_value(kpi, threshold, locale))
     if kind == "forecast_slip":
         planned = detail.get("planned")
         return t(

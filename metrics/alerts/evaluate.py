@@ -37,7 +37,13 @@ from metrics.alerts.state import FIRING, NORMAL, PENDING, RESOLVED, Check, Statu
 from metrics.kpis import KPIS, meets_target, target_for
 from metrics.scopes import Scope, publishable_population
 from metrics.store import Store
-from metrics.store.models import AlertDelivery, AlertHistory, AlertRun, AlertState
+from metrics.store.models import (
+    AlertDelivery,
+    AlertHistory,
+    AlertRun,
+    AlertState,
+    ReconcileResult,
+)
 
 LOCK_KEY = 7281950  # pg_advisory_xact_lock key of alert runs (migrations use 7281946)
 FORECAST_FIT_DAYS = 28  # the interim forecast fits the last four weeks
@@ -177,8 +183,14 @@ def find(
     settings: compute.Settings,
     rules: list[Rule] | tuple[Rule, ...],
     as_of: dt.date,
+    now: dt.datetime | None = None,
 ) -> tuple[list[Finding], list[dict[str, str]]]:
     """Every rule on every shown scope it names; returns the findings and the scopes skipped."""
+    audit_rules = [rule for rule in rules if rule.kind == "reconcile"]
+    rules = [rule for rule in rules if rule.kind != "reconcile"]
+    audit_findings, audit_skipped = find_reconcile(session, audit_rules, as_of, now)
+    if not rules:
+        return audit_findings, audit_skipped
     population = publishable_population(session, settings.min_group_size)
     snap = compute.snapshot(session, settings, as_of, population)
     shown = {str(scope): values for scope, values in snap.items()}
@@ -236,7 +248,102 @@ def find(
             if finding.note is not None:
                 skipped.append({"rule": rule.name, "scope": scope, "reason": finding.note})
             findings.append(finding)
+    return audit_findings + findings, audit_skipped + skipped
+
+
+def find_reconcile(
+    session: Session, rules: list[Rule], as_of: dt.date, now: dt.datetime | None = None
+) -> tuple[list[Finding], list[dict[str, str]]]:
+    """Reconcile rules on the consistency audit's latest results.
+
+    The results read are those finished before ``now`` and before the end of the day after
+    ``as_of`` (UTC): the nightly ``collect, reconcile, alerts`` evaluates yesterday with this
+    morning's audit, and replaying an old as-of day does not read much later audits.
+
+    Each audited entity a rule watches is a scope ``entity:<name>``; its value is the number of
+    differences of its latest result (keys missing in new, extra in new, changed, duplicated).
+    ``trigger: fail`` fires while the latest result fails (or could not run); ``trigger: drift``
+    fires when it fails and either the initial audit (the entity's first result) passed or the
+    differences grew since then, so that discrepancies known and accepted at the initial audit
+    do not fire for ever while a new drift does.
+    """
+    if not rules:
+        return [], []
+    end = dt.datetime.combine(as_of + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC)
+    end = min(end, now or dt.datetime.now(dt.UTC))
+    rows = session.scalars(
+        select(ReconcileResult)
+        .where(ReconcileResult.finished_at < _naive_utc(session, end))
+        .order_by(ReconcileResult.id)
+    ).all()
+    first: dict[str, ReconcileResult] = {}
+    latest: dict[str, ReconcileResult] = {}
+    for row in rows:
+        first.setdefault(row.entity, row)
+        latest[row.entity] = row
+    findings: list[Finding] = []
+    skipped: list[dict[str, str]] = []
+    for rule in rules:
+        for pattern in rule.entities:
+            if not is_pattern(pattern) and pattern not in latest:
+                skipped.append(
+                    {
+                        "rule": rule.name,
+                        "scope": f"entity:{pattern}",
+                        "reason": "no audit result for this entity by this day",
+                    }
+                )
+        for entity in sorted(e for e in latest if rule.watches_entity(e)):
+            finding = _audit_finding(rule, latest[entity], first[entity])
+            if finding.note is not None:
+                skipped.append({"rule": rule.name, "scope": finding.scope, "reason": finding.note})
+            findings.append(finding)
     return findings, skipped
+
+
+def _differences(row: ReconcileResult) -> int:
+    return (
+        (row.missing_in_new or 0)
+        + (row.extra_in_new or 0)
+        + (row.changed or 0)
+        + (row.duplicates_legacy or 0)
+        + (row.duplicates_new or 0)
+    )
+
+
+def _audit_finding(rule: Rule, row: ReconcileResult, initial: ReconcileResult) -> Finding:
+    scope = f"entity:{row.entity}"
+    value, baseline = _differences(row), _differences(initial)
+    detail: dict[str, Any] = {
+        "status": row.status,
+        "trigger": rule.trigger,
+        "missing_in_new": row.missing_in_new,
+        "extra_in_new": row.extra_in_new,
+        "changed": row.changed,
+        "duplicates": (row.duplicates_legacy or 0) + (row.duplicates_new or 0),
+        "initial_status": initial.status,
+        "initial_differences": baseline,
+        "run_id": row.run_id,
+    }
+    if row.status == "error":
+        if rule.trigger == "fail":
+            detail["message"] = row.message
+            return Finding(rule, scope, Check(True), float(value), float(baseline), detail)
+        note = f"the audit could not run: {row.message or 'error'}"
+        return Finding(rule, scope, Check(None), None, float(baseline), detail, note)
+    failing = row.status != "pass"
+    if rule.trigger == "drift":
+        fired = failing and (initial.status == "pass" or value > baseline)
+    else:
+        fired = failing
+    return Finding(rule, scope, Check(fired), float(value), float(baseline), detail)
+
+
+def _naive_utc(session: Session, moment: dt.datetime) -> dt.datetime:
+    """``moment`` as the store compares it (SQLite keeps naive UTC)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
 
 
 _KIND_ORDER = {"all": 0, "team": 1, "wave": 2}
@@ -655,7 +762,7 @@ def run_alerts(
         return result
     settings = compute.Settings.from_config(config)
     with store.session() as session:
-        findings, result.skipped = find(session, settings, alerts.rules, as_of)
+        findings, result.skipped = find(session, settings, alerts.rules, as_of, now)
     result.run_id, result.transitions, result.stale = record(store, findings, as_of, now)
     if send and alerts.channels:
         result.notifications = deliver(
@@ -672,6 +779,8 @@ def _known(alerts: AlertsConfig, rule: str, scope: str) -> None:
     if alerts.rule(rule) is None:
         names = ", ".join(r.name for r in alerts.rules) or "none"
         raise AlertError(f"{rule!r} is not an alert rule of this config (rules: {names})")
+    if scope.startswith("entity:") and alerts.rule(rule).kind == "reconcile":  # type: ignore[union-attr]
+        return
     try:
         Scope.parse(scope)
     except ValueError as exc:

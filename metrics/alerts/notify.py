@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hypercare.formatting import format_date, format_kpi, format_number, format_percent
-from metrics.alerts.rules import Channel, EmailChannel, WebhookChannel
+from metrics.alerts.rules import RECONCILE_KPI, Channel, EmailChannel, WebhookChannel
 from metrics.kpis import KPIS
 
 FIRING_NEW = "firing"
@@ -65,6 +65,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "more": "… et {n} autre(s)",
         "points": "{value} pts",
         "ack": "prise en charge par {by}",
+        "entity": "Entité {name}",
+        "reconcile": "Audit de cohérence",
+        "reconcile_drift": (
+            "{diffs} écart(s) : {missing} manquant(s) dans le nouveau système, {extra} en trop, "
+            "{changed} modifié(s), {dups} clé(s) en double ; audit initial : {initial} écart(s)"
+        ),
+        "reconcile_error": "l'audit n'a pas pu s'exécuter : {message}",
+        "reconcile_ok": "de nouveau cohérent ({diffs} écart(s))",
     },
     "en": {
         FIRING_NEW: "Firing",
@@ -98,6 +106,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "more": "… and {n} more",
         "points": "{value} pts",
         "ack": "acknowledged by {by}",
+        "entity": "Entity {name}",
+        "reconcile": "Consistency audit",
+        "reconcile_drift": (
+            "{diffs} difference(s): {missing} missing in the new system, {extra} extra, "
+            "{changed} changed, {dups} duplicated key(s); initial audit: {initial} difference(s)"
+        ),
+        "reconcile_error": "the audit could not run: {message}",
+        "reconcile_ok": "consistent again ({diffs} difference(s))",
     },
 }
 ICONS = {FIRING_NEW: "🔴", REMINDER: "🟠", RESOLVED: "🟢"}
@@ -151,11 +167,11 @@ def scope_label(scope: str, locale: str) -> str:
     if scope == "all":
         return t["all"]
     kind, _, name = scope.partition(":")
-    return t[kind].format(name=name) if kind in ("team", "wave") else scope
+    return t[kind].format(name=name) if kind in ("team", "wave", "entity") else scope
 
 
 def _kpi_value(value: float | None, kpi: str, locale: str) -> str:
-    unit = KPIS[kpi].unit if kpi in KPIS else "score"
+    unit = KPIS[kpi].unit if kpi in KPIS else "count" if kpi == RECONCILE_KPI else "score"
     return format_kpi(value, unit, locale)
 
 
@@ -179,6 +195,8 @@ def condition_text(change: Change, locale: str) -> str:
     """What the rule found, e.g. ``seuil < 70 %`` or ``−12 % en 7 j (62 % contre 70 %)``."""
     t = TEXTS[locale]
     d = change.detail
+    if change.rule_kind == "reconcile":
+        return _audit_text(change, locale)
     if change.rule_kind == "threshold":
         text = t["threshold"].format(
             cmp=change.comparison, value=_kpi_value(change.threshold, change.kpi, locale)
@@ -216,6 +234,23 @@ def condition_text(change: Change, locale: str) -> str:
     )
 
 
+def _audit_text(change: Change, locale: str) -> str:
+    t, d = TEXTS[locale], change.detail
+    if d.get("status") == "error":
+        return t["reconcile_error"].format(message=d.get("message") or "?")
+    count = lambda key: format_number(d.get(key) or 0, locale)  # noqa: E731
+    if change.kind == RESOLVED:
+        return t["reconcile_ok"].format(diffs=format_number(change.value or 0, locale))
+    return t["reconcile_drift"].format(
+        diffs=format_number(change.value or 0, locale),
+        missing=count("missing_in_new"),
+        extra=count("extra_in_new"),
+        changed=count("changed"),
+        dups=count("duplicates"),
+        initial=count("initial_differences"),
+    )
+
+
 def _score(score: float | None, locale: str) -> str:
     """The anomaly score in robust standard deviations (a flat history gives huge ones)."""
     if score is not None and score >= 100:
@@ -233,6 +268,8 @@ def describe(change: Change, locale: str) -> str:
     """One line: state, severity, KPI and scope, value, condition, since, rule."""
     t = TEXTS[locale]
     label = KPIS[change.kpi].label(locale) if change.kpi in KPIS else change.kpi
+    if change.kpi == RECONCILE_KPI:
+        label = t["reconcile"]
     head = f"{ICONS[change.kind]} {t[change.kind]} ({t.get(change.severity, change.severity)})"
     body = (
         f"{label} · {scope_label(change.scope, locale)}"

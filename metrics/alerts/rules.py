@@ -21,13 +21,15 @@ from metrics.scopes import Scope
 if TYPE_CHECKING:
     from hypercare.config import Checker
 
-KINDS = ("threshold", "change", "anomaly", "forecast_slip")
+KINDS = ("threshold", "change", "anomaly", "forecast_slip", "reconcile")
 SEVERITIES = ("info", "warning", "critical")
 CHANNELS = ("slack", "teams", "email")
 COMPARISONS = ("<", "<=", ">", ">=")
 COMPARISON_WORDS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 MEASURES = ("relative", "absolute")
 DIRECTIONS = ("bad", "both", "high", "low")
+TRIGGERS = ("drift", "fail")  # reconcile: what fires (see docs/alerts.md)
+RECONCILE_KPI = "reconcile"  # the ``kpi`` of a reconcile rule: the audit, not a KPI
 
 DEFAULT_REPEAT_DAYS = 7
 DEFAULT_HISTORY_DAYS = 90  # forecast_slip: days of series fitted
@@ -54,7 +56,10 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
     "change": ("window", "measure", "comparison", "value", "recovery"),
     "anomaly": ("sensitivity", "direction", "history"),
     "forecast_slip": ("target", "planned", "tolerance_days", "history"),
+    "reconcile": ("entities", "trigger"),
 }
+# Common keys that mean nothing to a reconcile rule (it watches audit results, not KPIs).
+NOT_FOR_RECONCILE = ("kpi", "scope", "min_volume")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DAYS = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
 _WILDCARDS = ("*", "?", "[")
@@ -79,6 +84,8 @@ class Rule:
     target: float | None = None  # forecast_slip (default: the KPI's configured target)
     planned: tuple[tuple[str, dt.date], ...] = ()  # forecast_slip: scope pattern → planned date
     tolerance_days: int = 0  # forecast_slip: days late allowed
+    entities: tuple[str, ...] = ("*",)  # reconcile: entity names or patterns
+    trigger: str = "drift"  # reconcile: drift (worse than the initial audit) or fail
     pending: int = 0  # days the condition must hold before firing
     min_volume: tuple[tuple[str, float], ...] = ()  # KPI code → minimum value to evaluate
     severity: str = "warning"
@@ -90,6 +97,10 @@ class Rule:
     def matches(self, scope: str) -> bool:
         """Whether ``scope`` (a shown scope's name) is one this rule watches."""
         return any(_matches(pattern, scope) for pattern in self.scopes)
+
+    def watches_entity(self, entity: str) -> bool:
+        """Whether a reconcile rule watches the audited ``entity``."""
+        return any(_matches(pattern, entity) for pattern in self.entities)
 
     def planned_for(self, scope: str) -> dt.date | None:
         """The planned date of a forecast_slip rule for ``scope`` (first matching entry)."""
@@ -239,6 +250,20 @@ def _scope_list(chk: Checker, value: Any, key: str) -> tuple[str, ...]:
     return tuple(out) or ("all",)
 
 
+def _entity_list(chk: Checker, value: Any, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ("*",)
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for i, item in enumerate(items):
+        where = f"{key}[{i}]" if isinstance(value, list) else key
+        if not isinstance(item, str) or not item.strip():
+            chk.fail(where, 'an entity of reconciliation.entities or a pattern such as "*"', item)
+            continue
+        out.append(item.strip())
+    return tuple(out) or ("*",)
+
+
 def _kpi(chk: Checker, value: Any, key: str, default: str | None = None) -> str | None:
     code = chk.string(value, key, default)
     if code is None:
@@ -381,8 +406,17 @@ def _rule(chk: Checker, raw: Any, index: int, key: str, seen: set[str], repeat: 
         )
         return None
     chk.unknown_keys(raw, COMMON_KEYS + KIND_KEYS[kind], where)
-    default_kpi = "adoption_rate" if kind == "forecast_slip" else None
-    kpi = _kpi(chk, raw.get("kpi"), f"{where}.kpi", default_kpi)
+    if kind == "reconcile":
+        for extra in NOT_FOR_RECONCILE:
+            if extra in raw:
+                chk.problems.append(
+                    f"{where}.{extra}: a reconcile rule watches the consistency audit's results, "
+                    f"not a KPI; remove {extra} (name the audited entities with entities)"
+                )
+        kpi: str | None = RECONCILE_KPI
+    else:
+        default_kpi = "adoption_rate" if kind == "forecast_slip" else None
+        kpi = _kpi(chk, raw.get("kpi"), f"{where}.kpi", default_kpi)
     rule: dict[str, Any] = {
         "name": name,
         "kind": kind,
@@ -414,6 +448,10 @@ def _rule(chk: Checker, raw: Any, index: int, key: str, seen: set[str], repeat: 
             rule["measure"] = chk.choice(
                 raw.get("measure"), f"{where}.measure", MEASURES, "relative"
             )
+    elif kind == "reconcile":
+        rule["scopes"] = ()
+        rule["entities"] = _entity_list(chk, raw.get("entities"), f"{where}.entities")
+        rule["trigger"] = chk.choice(raw.get("trigger"), f"{where}.trigger", TRIGGERS, "drift")
     elif kind == "anomaly":
         sensitivity = chk.number(raw.get("sensitivity"), f"{where}.sensitivity")
         if sensitivity is not None and sensitivity <= 0:
