@@ -27,6 +27,7 @@ PAGES = {
     "support": ("views/support.py", ":material/support_agent:", ("manager", "support")),
     "feedback": ("views/feedback.py", ":material/forum:", ("manager", "ambassador", "support")),
     "alerts": ("views/alerts.py", ":material/notifications:", ("manager", "ambassador", "support")),
+    "reconcile": ("views/reconcile.py", ":material/compare_arrows:", ("manager", "support")),
     "quality": ("views/quality.py", ":material/fact_check:", ("manager",)),
     "glossary": ("views/glossary.py", ":material/menu_book:", ("manager", "ambassador", "support")),
 }

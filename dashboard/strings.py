@@ -679,6 +679,46 @@ ALERTS: dict[str, dict[str, str]] = {
         "al_cond_forecast": "cible {target} atteinte avant le {date}",
         "al_cond_anomaly": "valeur inhabituelle",
         "al_cond_reconcile": "écarts légacy / nouveau (audit initial : {initial})",
+        "page_reconcile": "Cohérence",
+        "rc_question": "Le nouveau système contient-il ce que contenait l'ancien ?",
+        "rc_not_configured": (
+            "Aucun audit de cohérence configuré : ajoutez une section reconciliation: au fichier "
+            "de configuration (docs/reconciliation.md), puis lancez hypercare reconcile."
+        ),
+        "rc_never": "L'audit de cohérence n'a pas encore tourné : lancez hypercare reconcile.",
+        "rc_status_pass": "cohérent",
+        "rc_status_fail": "écarts",
+        "rc_status_error": "n'a pas pu s'exécuter",
+        "rc_drift": "nouvel écart",
+        "rc_drift_help": (
+            "Échoue maintenant alors que l'audit initial passait, ou compte plus d'écarts "
+            "qu'à l'audit initial."
+        ),
+        "rc_entity": "Entité",
+        "rc_previous": "Audit précédent",
+        "rc_checked": "Vérifié le",
+        "rc_rows_legacy": "Lignes (ancien)",
+        "rc_rows_new": "Lignes (nouveau)",
+        "rc_missing": "Manquants dans le nouveau",
+        "rc_extra": "En trop dans le nouveau",
+        "rc_changed": "Valeurs modifiées",
+        "rc_duplicates": "Clés en double",
+        "rc_initial": "Écarts à l'audit initial",
+        "rc_message": "Message",
+        "rc_entity_title": "Historique et exemples d'écarts",
+        "rc_differences": "Écarts",
+        "rc_one_run": "Un seul audit pour l'instant : l'historique apparaîtra au suivant.",
+        "rc_no_samples": "Aucun écart au dernier audit.",
+        "rc_key": "Clé",
+        "rc_columns": "Colonnes",
+        "rc_legacy_value": "Ancien système",
+        "rc_new_value": "Nouveau système",
+        "rc_side_legacy": "ancien système",
+        "rc_side_new": "nouveau système",
+        "rc_samples_note": (
+            "Exemples du dernier audit (reconciliation.samples par classe) ; "
+            "hypercare reconcile --format json donne le détail complet."
+        ),
         "al_scope_entity": "entité · {name}",
         "kpi_reconcile": "Audit de cohérence (écarts)",
         "al_acked": "{by}, le {date}",
@@ -730,6 +770,46 @@ ALERTS: dict[str, dict[str, str]] = {
         "al_cond_forecast": "target {target} reached by {date}",
         "al_cond_anomaly": "unusual value",
         "al_cond_reconcile": "legacy / new differences (initial audit: {initial})",
+        "page_reconcile": "Consistency",
+        "rc_question": "Does the new system hold what the old one did?",
+        "rc_not_configured": (
+            "No consistency audit configured: add a reconciliation: section to the config file "
+            "(docs/reconciliation.md), then run hypercare reconcile."
+        ),
+        "rc_never": "The consistency audit has not run yet: run hypercare reconcile.",
+        "rc_status_pass": "consistent",
+        "rc_status_fail": "differences",
+        "rc_status_error": "could not run",
+        "rc_drift": "new drift",
+        "rc_drift_help": (
+            "Fails now although the initial audit passed, or has more differences than at the "
+            "initial audit."
+        ),
+        "rc_entity": "Entity",
+        "rc_previous": "Previous audit",
+        "rc_checked": "Checked at",
+        "rc_rows_legacy": "Rows (legacy)",
+        "rc_rows_new": "Rows (new)",
+        "rc_missing": "Missing in new",
+        "rc_extra": "Extra in new",
+        "rc_changed": "Changed values",
+        "rc_duplicates": "Duplicated keys",
+        "rc_initial": "Differences at the initial audit",
+        "rc_message": "Message",
+        "rc_entity_title": "History and sample differences",
+        "rc_differences": "Differences",
+        "rc_one_run": "One audit so far: the history shows from the next one.",
+        "rc_no_samples": "No differences at the latest audit.",
+        "rc_key": "Key",
+        "rc_columns": "Columns",
+        "rc_legacy_value": "Legacy system",
+        "rc_new_value": "New system",
+        "rc_side_legacy": "legacy system",
+        "rc_side_new": "new system",
+        "rc_samples_note": (
+            "Samples of the latest audit (reconciliation.samples per class); "
+            "hypercare reconcile --format json gives the full detail."
+        ),
         "al_scope_entity": "entity · {name}",
         "kpi_reconcile": "Consistency audit (differences)",
         "al_acked": "{by}, {date}",
