@@ -93,6 +93,8 @@ class Snapshot:
     not_in_roster: dict[str, int] | None = None
     other_teams: int = 0
     other_teams_on_target: int = 0
+    # team scope → when it reaches the adoption target at this pace (the report's ``forecasts``)
+    forecasts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def overall(self) -> dict[str, float | int | None] | None:
         """The KPIs of scope ``all``, or None when it is suppressed."""
@@ -175,6 +177,11 @@ def snapshot(config: Config, as_of: dt.date, viewer: Viewer) -> Snapshot:
         not_in_roster=report.get("not_in_roster"),
         other_teams=others,
         other_teams_on_target=others_on_target,
+        forecasts={
+            scope: found
+            for scope, found in (report.get("forecasts") or {}).items()
+            if may_see_scope(viewer, scope)
+        },
     )
 
 
@@ -462,3 +469,32 @@ def plain(value: object) -> float | int | None:
         return None
     number = float(value)  # type: ignore[arg-type]
     return int(number) if number.is_integer() and abs(number) >= 1 else number
+
+
+# ---------------------------------------------------------------------- named people (opt-in)
+
+NOT_STARTED_COLUMNS = ["name", "person", "team", "wave", "go_live", "days_since_go_live"]
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _not_started(
+    store_url: str, as_of: dt.date, min_group_size: int, teams: tuple[str, ...] | None
+) -> list[dict[str, Any]]:
+    from metrics.individuals import not_started as read
+
+    with get_store(store_url).session() as session:
+        population = publishable_population(session, min_group_size)
+        return read(session, as_of, population, teams)
+
+
+def not_started(config: Config, as_of: dt.date, viewer: Viewer) -> pd.DataFrame | None:
+    """Licensed people with no activity since their go-live, or None where the config does not
+    allow views of named people (``privacy.individual_views``). Managers get every shown team,
+    an ambassador their own teams; support leads may not read it. People of suppressed teams
+    are never listed (their team is not shown at all)."""
+    if not config.privacy.individual_views:
+        return None
+    require(viewer, "manager", "ambassador")
+    teams = None if viewer.sees_all_teams else tuple(sorted(viewer.teams))
+    rows = _not_started(config.store_url, as_of, config.privacy.min_group_size, teams)
+    return pd.DataFrame(rows, columns=NOT_STARTED_COLUMNS)

@@ -224,6 +224,24 @@ PAGES: dict[str, dict[str, str]] = {
         ),
         "forecast": "Prévision",
         "forecast_reached": "cible atteinte vers le {date}",
+        "forecast_column": "Cible d'adoption",
+        "forecast_column_help": (
+            "Quand l'équipe atteint la cible d'adoption à ce rythme (courbe ajustée sur 120 jours)."
+        ),
+        "forecast_team_reached": "✅ atteinte",
+        "forecast_team_on": "vers le {date}",
+        "forecast_team_never": "pas à ce rythme",
+        "not_started_title": "Pas encore démarré",
+        "not_started_note": (
+            "Personnes sous licence, en service, sans aucune activité depuis leur mise en service. "
+            "Liste nominative permise par privacy.individual_views : à utiliser pour les aider, "
+            "pas pour les évaluer."
+        ),
+        "not_started_none": "Tout le monde a démarré.",
+        "ns_name": "Nom",
+        "ns_person": "Identifiant",
+        "ns_go_live": "Mise en service",
+        "ns_days": "Jours depuis la mise en service",
         "forecast_not_reached": "cible non atteinte à ce rythme",
         "anomaly": "Anomalie",
         "expected": "Attendu",
@@ -453,6 +471,23 @@ PAGES: dict[str, dict[str, str]] = {
         "no_data_kpi": "No data for this KPI yet: configure and collect the source that feeds it.",
         "forecast": "Forecast",
         "forecast_reached": "target reached around {date}",
+        "forecast_column": "Adoption target",
+        "forecast_column_help": (
+            "When the team reaches the adoption target at this pace (curve fitted over 120 days)."
+        ),
+        "forecast_team_reached": "✅ reached",
+        "forecast_team_on": "around {date}",
+        "forecast_team_never": "not at this pace",
+        "not_started_title": "Not started yet",
+        "not_started_note": (
+            "Licensed people, live, with no activity since their go-live. A list of named people "
+            "allowed by privacy.individual_views: use it to help them, not to rate them."
+        ),
+        "not_started_none": "Everyone has started.",
+        "ns_name": "Name",
+        "ns_person": "Identifier",
+        "ns_go_live": "Go-live",
+        "ns_days": "Days since go-live",
         "forecast_not_reached": "target not reached at this pace",
         "anomaly": "Anomaly",
         "expected": "Expected",

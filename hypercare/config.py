@@ -112,6 +112,7 @@ class PrivacyConfig:
     pseudonymize: bool = True
     min_group_size: int = 5
     retention_days: int = 400
+    individual_views: bool = False  # lists of named people (who has not started) may be shown
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,9 @@ def _check_store(chk: Checker, raw: dict, path: Path) -> str:
 
 def _check_privacy(chk: Checker, raw: dict) -> PrivacyConfig:
     privacy = chk.mapping(raw.get("privacy"), "privacy")
-    chk.unknown_keys(privacy, ("pseudonymize", "min_group_size", "retention_days"), "privacy")
+    chk.unknown_keys(
+        privacy, ("pseudonymize", "min_group_size", "retention_days", "individual_views"), "privacy"
+    )
     return PrivacyConfig(
         pseudonymize=bool(chk.boolean(privacy.get("pseudonymize"), "privacy.pseudonymize", True)),
         min_group_size=chk.integer(
@@ -377,6 +380,9 @@ def _check_privacy(chk: Checker, raw: dict) -> PrivacyConfig:
         ),
         retention_days=chk.integer(
             privacy.get("retention_days"), "privacy.retention_days", 400, minimum=1
+        ),
+        individual_views=bool(
+            chk.boolean(privacy.get("individual_views"), "privacy.individual_views", False)
         ),
     )
 

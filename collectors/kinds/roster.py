@@ -56,8 +56,9 @@ class RosterKind:
             record["licensed"] = True
         if record["ambassador"] is None:
             record["ambassador"] = False
-        if ctx.config.privacy.pseudonymize:
-            record["name"] = None
+        privacy = ctx.config.privacy
+        if privacy.pseudonymize and not privacy.individual_views:
+            record["name"] = None  # a name is kept only where lists of people are allowed
         record["row_hash"] = stable_hash(
             record["team"],
             record["wave"],

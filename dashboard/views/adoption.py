@@ -3,10 +3,10 @@
 Top to bottom: the whole company's headline cards (number, target, change over 7 days), the
 licensed → activated → weekly active funnel of a scope, adoption per team against the target,
 the 90-day trend of the selected teams, the waves on a go-live-relative axis, the weekly
-lifecycle, frequency bands, the feature × team heat map, then the per-team table and its CSV.
-Every read goes through ``dashboard.data``, which already hides small teams and, for an
-ambassador, other teams. (A list of people who have not started needs a config key allowing
-individual views; until there is one, no page lists people.)
+lifecycle, frequency bands, the feature × team heat map, the per-team table (with the day each
+team reaches the adoption target at this pace) and its CSV, then — only where
+``privacy.individual_views`` allows it — the people who have not started yet. Every read goes
+through ``dashboard.data``, which already hides small teams and, for an ambassador, other teams.
 """
 
 from __future__ import annotations
@@ -24,6 +24,19 @@ from metrics.kpis import target_for
 TREND_DAYS = 90
 LIFECYCLE_WEEKS = 12
 CARDS = ("licensed_users", "activation_rate", "adoption_rate", "wau")
+
+
+def _forecast_text(found: dict | None) -> str:
+    """When a team reaches the adoption target at this pace, in words (the report's forecast)."""
+    if not found:
+        return "—"
+    if found.get("already_reached"):
+        return t("forecast_team_reached", locale)
+    if found.get("reached_on"):
+        day = dt.date.fromisoformat(found["reached_on"])
+        return t("forecast_team_on", locale, date=i18n.date(day, locale))
+    return t("forecast_team_never", locale)
+
 
 view = current_view()
 config, locale, as_of, viewer = view.config, view.locale, view.as_of, view.viewer
@@ -161,6 +174,9 @@ else:
 if not teams.empty:
     st.subheader(t("team_table", locale))
     table = tables.team_kpis(teams, series, as_of, adoption_target)
+    table["forecast"] = [
+        _forecast_text(snapshot.forecasts.get(f"team:{team}")) for team in table["team"]
+    ]
     labels = tables.team_column_labels(locale)
     percent_format = "%.0f\u202f%%" if locale == "fr" else "%.0f%%"
     shown = table.assign(
@@ -184,19 +200,50 @@ if not teams.empty:
         hide_index=True,
         width="stretch",
         # MAU only goes to the CSV: the table fits the page without scrolling sideways.
-        column_order=[c for c in tables.TEAM_COLUMNS if c != "mau"],
+        column_order=[c for c in tables.TEAM_COLUMNS if c != "mau"] + ["forecast"],
         column_config={
             "team": st.column_config.TextColumn(labels["team"]),
             **number_columns,
             "adoption_change_7d": st.column_config.TextColumn(labels["adoption_change_7d"]),
             "meets_target": st.column_config.CheckboxColumn(labels["meets_target"]),
+            "forecast": st.column_config.TextColumn(
+                t("forecast_column", locale), help=t("forecast_column_help", locale)
+            ),
         },
     )
     st.download_button(
         t("download_csv", locale),
-        data=tables.to_csv(table, locale),
+        data=tables.to_csv(
+            table.rename(columns={"forecast": t("forecast_column", locale)}), locale
+        ),
         file_name=f"hypercare_adoption_{as_of.isoformat()}.csv",
         mime="text/csv",
         icon=":material/download:",
         key="adoption_team_csv",
     )
+
+# ---- People who have not started (only where the config allows lists of people) ---------------
+waiting = data.not_started(config, as_of, viewer) if viewer.role != "support" else None
+if waiting is not None:
+    st.subheader(t("not_started_title", locale))
+    st.caption(t("not_started_note", locale))
+    if waiting.empty:
+        st.success(t("not_started_none", locale), icon=":material/check_circle:")
+    else:
+        ui.table(
+            waiting.assign(
+                name=[n or "—" for n in waiting["name"]],
+                go_live=[i18n.date(d, locale) if d else "—" for d in waiting["go_live"]],
+            ),
+            view,
+            key="adoption_not_started_csv",
+            labels={
+                "name": t("ns_name", locale),
+                "person": t("ns_person", locale),
+                "team": t("team", locale),
+                "wave": t("wave", locale),
+                "go_live": t("ns_go_live", locale),
+                "days_since_go_live": t("ns_days", locale),
+            },
+            file_name="not_started",
+        )

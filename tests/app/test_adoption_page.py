@@ -5,6 +5,7 @@ from __future__ import annotations
 from rendered import charts, rendered_text
 
 from hypercare.formatting import NARROW_NBSP, format_kpi
+from metrics import compute
 from metrics.report import build_report, today_in
 from metrics.store import open_store
 
@@ -174,3 +175,83 @@ def test_an_empty_store_with_sources_says_to_collect(demo, tmp_path, run_app):
     messages = [i.value for i in app.info]
     assert any("hypercare collect" in m and "'usage'" in m for m in messages)
     assert any("'annuaire'" in m for m in messages)
+
+
+def test_each_team_says_when_it_reaches_the_adoption_target(demo, run_app):
+    store = open_store(demo.config.store_url)
+    try:
+        report = build_report(store, demo.day, 5, compute.Settings.from_config(demo.config))
+    finally:
+        store.dispose()
+    forecasts = report["forecasts"]
+    assert forecasts, "the demo's report has per-team forecasts"
+    app = run_app(demo.config_path, page="adoption", lang="EN")
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    for _, row in table.iterrows():
+        found = forecasts.get(f"team:{row['team']}")
+        if found is None:
+            assert row["forecast"] == "—"
+        elif found["already_reached"]:
+            assert row["forecast"] == "✅ reached"
+        elif found["reached_on"]:
+            assert row["forecast"].startswith("around 20")
+        else:
+            assert row["forecast"] == "not at this pace"
+
+
+def test_no_list_of_people_unless_the_config_allows_it(demo, run_app):
+    app = run_app(demo.config_path, page="adoption")
+    assert not app.exception, app.exception
+    assert "Pas encore démarré" not in [s.value for s in app.subheader]
+
+
+def _with_individual_views(demo, tmp_path, roles: str = ""):
+    import shutil
+
+    target = tmp_path / "demo"
+    shutil.copytree(demo.config_path.parent, target)
+    path = target / demo.config_path.name
+    text = path.read_text(encoding="utf-8").replace(
+        "privacy:\n", "privacy:\n  individual_views: true\n", 1
+    )
+    path.write_text(roles + text, encoding="utf-8")
+    return path
+
+
+def test_with_individual_views_managers_see_who_has_not_started(demo, run_app, tmp_path):
+    from metrics.individuals import not_started
+    from metrics.scopes import publishable_population
+
+    path = _with_individual_views(demo, tmp_path)
+    store = open_store(demo.config.store_url)
+    try:
+        with store.session() as session:
+            expected = not_started(session, demo.day, publishable_population(session, 5))
+    finally:
+        store.dispose()
+    assert expected, "the demo has people who never started"
+    app = run_app(path, page="adoption", lang="EN")
+    assert not app.exception, app.exception
+    assert "Not started yet" in [s.value for s in app.subheader]
+    listed = app.dataframe[-1].value
+    assert sorted(listed.iloc[:, 1]) == sorted(r["person"] for r in expected)
+    assert "Direction" not in set(listed.iloc[:, 2])  # the suppressed team is never listed
+    assert app.get("download_button")
+
+
+def test_an_ambassador_lists_only_their_own_team(demo, run_app, tmp_path, monkeypatch):
+    from hypercare import config as config_module
+
+    monkeypatch.setitem(config_module.SECTIONS, "roles", "metrics.access")
+    roles = "roles:\n  managers: [direction@dubois.fr]\n  ambassadors:\n    paul@dubois.fr: [ADV]\n"
+    path = _with_individual_views(demo, tmp_path, roles)
+    app = run_app(
+        path, page="adoption", user={"is_logged_in": True, "email": "paul@dubois.fr"}, lang="EN"
+    )
+    assert not app.exception, app.exception
+    if "Not started yet" in [s.value for s in app.subheader] and len(app.dataframe) > 1:
+        assert set(app.dataframe[-1].value.iloc[:, 2]) <= {"ADV"}
+    text = rendered_text(app)
+    for team in ("Logistique", "Comptabilité", "Commercial", "Achats"):
+        assert team not in text
