@@ -23,7 +23,7 @@ from metrics.viewer import Viewer
 from surveys.backlog import Backlog, build_backlog, refresh_backlog
 from surveys.export import to_csv
 from surveys.settings import BacklogSettings, backlog_settings
-from surveys.workflow import edit_items, edit_theme
+from surveys.workflow import edit_items, edit_theme, merge_themes, release_items, unmerge_items
 
 if TYPE_CHECKING:
     from hypercare.config import Config
@@ -103,3 +103,33 @@ def save_edits(config: Config, viewer: Viewer, edits: Iterable[tuple[str, dict[s
     finally:
         _backlog.clear()
     return stored
+
+
+def regroup(
+    config: Config,
+    viewer: Viewer,
+    action: str,
+    *,
+    into: int | None = None,
+    themes: Iterable[int] = (),
+    items: Iterable[int] = (),
+) -> int | None:
+    """Correct the automatic themes as ``viewer``: ``merge`` the ``themes`` into theme ``into``,
+    ``unmerge`` the ``items`` into a theme of their own, or ``release`` them back to the
+    automatic themes. Returns the theme the items are in now (None for release); the workflow's
+    ``EditRefused`` (an item of a team the viewer may not edit) reaches the page unchanged."""
+    require(viewer, "manager", "ambassador")
+    try:
+        with get_store(config.store_url).session() as session:
+            if action == "merge":
+                if into is None:
+                    raise ValueError("merge: choose the theme to merge into")
+                return merge_themes(session, viewer, into, list(themes)).id
+            if action == "unmerge":
+                return unmerge_items(session, viewer, list(items)).id
+            if action == "release":
+                release_items(session, viewer, list(items))
+                return None
+            raise ValueError(f"{action!r} is not merge, unmerge or release")
+    finally:
+        _backlog.clear()

@@ -617,6 +617,23 @@ FEEDBACK: dict[str, dict[str, str]] = {
         "fb_other_teams": "{n} retours d'autres équipes sur ces sujets (textes non affichés).",
         "fb_save": "Enregistrer les modifications",
         "fb_saved": "{n} modification(s) enregistrée(s).",
+        "fb_regroup_title": "Corriger les thèmes",
+        "fb_regroup_help": (
+            "Les thèmes sont trouvés automatiquement ; fusionnez ceux qui parlent de la même chose, "
+            "séparez un retour mal classé. Vos corrections sont gardées aux prochains calculs, "
+            "et chaque personne n'est comptée qu'une fois dans un thème."
+        ),
+        "fb_n_items": "{n} retour(s)",
+        "fb_merge_pick": "Thèmes à fusionner (le premier garde les autres)",
+        "fb_merge": "Fusionner",
+        "fb_merged": "{n} thèmes fusionnés dans « {into} ».",
+        "fb_split_theme": "Thème dont séparer des retours",
+        "fb_split_items": "Retours",
+        "fb_split": "Séparer dans un nouveau thème",
+        "fb_split_done": "{n} retour(s) séparé(s) dans un nouveau thème.",
+        "fb_release": "Rendre au classement automatique",
+        "fb_release_help": "Le prochain calcul des thèmes pourra de nouveau les déplacer.",
+        "fb_released": "{n} retour(s) rendu(s) au classement automatique.",
         "fb_nothing": "Aucune modification à enregistrer.",
         "fb_refused": "Modification refusée, rien n'a été enregistré : {reason}",
         "fb_read_only": "Lecture seule : les responsables support ne modifient pas le backlog.",
@@ -656,6 +673,23 @@ FEEDBACK: dict[str, dict[str, str]] = {
         "fb_other_teams": "{n} items from other teams on these topics (texts not shown).",
         "fb_save": "Save changes",
         "fb_saved": "{n} change(s) saved.",
+        "fb_regroup_title": "Correct the themes",
+        "fb_regroup_help": (
+            "Themes are found automatically; merge those about the same thing, split out an item "
+            "filed in the wrong one. Your corrections are kept by the next runs, and each person "
+            "counts once in a theme."
+        ),
+        "fb_n_items": "{n} item(s)",
+        "fb_merge_pick": "Themes to merge (the first one takes in the others)",
+        "fb_merge": "Merge",
+        "fb_merged": "{n} themes merged into “{into}”.",
+        "fb_split_theme": "Theme to split items out of",
+        "fb_split_items": "Items",
+        "fb_split": "Split into a new theme",
+        "fb_split_done": "{n} item(s) split into a new theme.",
+        "fb_release": "Give back to the automatic themes",
+        "fb_release_help": "The next run of the themes may move them again.",
+        "fb_released": "{n} item(s) given back to the automatic themes.",
         "fb_nothing": "No change to save.",
         "fb_refused": "Change refused, nothing was saved: {reason}",
         "fb_read_only": "Read only: support leads do not edit the backlog.",

@@ -168,6 +168,86 @@ elif st.button(t("fb_save", locale), key="feedback_save", icon=":material/save:"
         else:
             st.success(t("fb_saved", locale, n=stored), icon=":material/check:")
 
+# ---- Correct the themes: merge, split, give back ---------------------------------------------
+themed = [  # themes with an item this viewer may move (an ambassador: their teams')
+    e
+    for e in backlog.entries
+    if e.theme_id is not None and any(viewer.may_edit_team(f.team) for f in e.feedback)
+]
+flash = st.session_state.pop("feedback_regroup_flash", None)
+if flash:
+    st.success(flash, icon=":material/check:")
+if not read_only and themed:
+    with st.expander(t("fb_regroup_title", locale), icon=":material/merge:"):
+        st.caption(t("fb_regroup_help", locale))
+        names = {
+            e.theme_id: f"{e.title} · {t('fb_n_items', locale, n=len(e.feedback))}" for e in themed
+        }
+
+        def _regroup(action: str, message: str, **kwargs: object) -> None:
+            try:
+                data_feedback.regroup(config, viewer, action, **kwargs)  # type: ignore[arg-type]
+            except (EditRefused, ValueError) as exc:
+                st.error(t("fb_refused", locale, reason=md(exc)), icon=":material/block:")
+            else:
+                st.session_state["feedback_regroup_flash"] = message
+                st.rerun()
+
+        chosen = st.multiselect(
+            t("fb_merge_pick", locale),
+            list(names),
+            format_func=lambda theme_id: names[theme_id],
+            key="feedback_merge_pick",
+        )
+        if st.button(
+            t("fb_merge", locale),
+            key="feedback_merge",
+            icon=":material/merge:",
+            disabled=len(chosen) < 2,
+        ):
+            _regroup(
+                "merge",
+                t("fb_merged", locale, n=len(chosen), into=names[chosen[0]]),
+                into=chosen[0],
+                themes=chosen[1:],
+            )
+        source = st.selectbox(
+            t("fb_split_theme", locale),
+            list(names),
+            format_func=lambda theme_id: names[theme_id],
+            key="feedback_split_theme",
+        )
+        entry = next(e for e in themed if e.theme_id == source)
+        titles = {
+            f.id: f"#{f.id} · {f.title or f.text[:60]}"
+            for f in entry.feedback
+            if viewer.may_edit_team(f.team)
+        }
+        picked = st.multiselect(
+            t("fb_split_items", locale),
+            list(titles),
+            format_func=lambda item_id: titles[item_id],
+            key="feedback_split_items",
+        )
+        split, release = st.columns(2)
+        with split:
+            if st.button(
+                t("fb_split", locale),
+                key="feedback_split",
+                icon=":material/call_split:",
+                disabled=not picked,
+            ):
+                _regroup("unmerge", t("fb_split_done", locale, n=len(picked)), items=picked)
+        with release:
+            if st.button(
+                t("fb_release", locale),
+                key="feedback_release",
+                icon=":material/auto_awesome:",
+                disabled=not picked,
+                help=t("fb_release_help", locale),
+            ):
+                _regroup("release", t("fb_released", locale, n=len(picked)), items=picked)
+
 # ---- Impact / effort -----------------------------------------------------------------------
 st.subheader(t("fb_chart_title", locale))
 settings = backlog_settings(config)
