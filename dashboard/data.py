@@ -228,8 +228,31 @@ def _day_values(
 ) -> dict[str, dict[str, Any]]:
     with get_store(store_url).session() as session:
         population = publishable_population(session, min_group_size)
-        values = compute.snapshot(session, _settings, day, population)
+        values = compute.snapshot(session, _settings, day, population, features=False)
     return {str(scope): kpis for scope, kpis in values.items()}
+
+
+@st.cache_data(ttl=HISTORY_TTL_SECONDS, max_entries=256, show_spinner=False)
+def _feature_series(
+    store_url: str,
+    code: str,
+    features: tuple[str, ...],
+    start: dt.date,
+    end: dt.date,
+    min_group_size: int,
+    key: str,
+    _settings: compute.Settings,
+) -> list[dict[str, Any]]:
+    with get_store(store_url).session() as session:
+        population = publishable_population(session, min_group_size)
+        found = compute.series(
+            session, _settings, code, [Scope.parse(f) for f in features], start, end, population
+        )
+    return [
+        {"day": day, "scope": str(scope), "value": value}
+        for scope, points in found.items()
+        for day, value in points
+    ]
 
 
 def kpi_series(
@@ -245,11 +268,27 @@ def kpi_series(
     shown = set(snapshot(config, end, viewer).scopes["scope"])
     wanted = [s for s in scopes if s in shown]
     rows: list[dict[str, Any]] = []
-    if code in USER_KPIS:
+    features = tuple(s for s in wanted if s.startswith("feature:"))
+    if features:  # feature scopes have their own (fast) calculator
+        key, settings = settings_of(config)
+        rows += _feature_series(
+            config.store_url,
+            code,
+            features,
+            start,
+            end,
+            config.privacy.min_group_size,
+            key,
+            settings,
+        )
+        wanted = [s for s in wanted if s not in features]
+    if not wanted:
+        pass
+    elif code in USER_KPIS:
         groupings = tuple(sorted({Scope.parse(s).kind for s in wanted}))
         long = _user_series(config.store_url, start, end, config.privacy.min_group_size, groupings)
         picked = long[(long["kpi"] == code) & long["scope"].isin(wanted)]
-        rows = picked[["day", "scope", "value"]].to_dict("records")
+        rows += picked[["day", "scope", "value"]].to_dict("records")
     else:
         key, settings = settings_of(config)
         day = start

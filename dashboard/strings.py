@@ -619,9 +619,9 @@ FEEDBACK: dict[str, dict[str, str]] = {
         "fb_saved": "{n} modification(s) enregistrée(s).",
         "fb_regroup_title": "Corriger les thèmes",
         "fb_regroup_help": (
-            "Les thèmes sont trouvés automatiquement ; fusionnez ceux qui parlent de la même chose, "
-            "séparez un retour mal classé. Vos corrections sont gardées aux prochains calculs, "
-            "et chaque personne n'est comptée qu'une fois dans un thème."
+            "Les thèmes sont trouvés automatiquement ; fusionnez ceux qui parlent de la même "
+            "chose, séparez un retour mal classé. Vos corrections sont gardées aux prochains "
+            "calculs, et chaque personne n'est comptée qu'une fois dans un thème."
         ),
         "fb_n_items": "{n} retour(s)",
         "fb_merge_pick": "Thèmes à fusionner (le premier garde les autres)",

@@ -202,7 +202,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 )
 @friendly_errors
 def report(config_path: str | None, as_of: dt.datetime | None, fmt: str) -> None:
-    """KPI snapshot per scope (all, each team, each wave)."""
+    """KPI snapshot per scope (all, each team, each wave, each feature)."""
     from metrics.compute import Settings
     from metrics.kpis import KPIS
     from metrics.report import build_report, today_in

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from metrics import adoption, engagement, support, usage_kpis
+from metrics import adoption, engagement, feature_kpis, support, usage_kpis
 from metrics.kpis import COMPUTED
 from metrics.scopes import Population, Scope, publishable_population
 from metrics.waves import ExitConfig, WavesConfig
@@ -106,16 +106,27 @@ CALCULATORS: list[Calculator] = [
 ]
 
 
+def feature_calculator(
+    session: Session, settings: Settings, as_of: dt.date, population: Population
+) -> dict[Scope, dict[str, Value]]:
+    """The feature scopes' KPIs (kept out of ``CALCULATORS`` so that series of other scopes can
+    skip them)."""
+    return feature_kpis.feature_kpis(session, as_of, population, settings.min_group_size)
+
+
 def snapshot(
     session: Session,
     settings: Settings,
     as_of: dt.date,
     population: Population | None = None,
+    *,
+    features: bool = True,
 ) -> Snapshot:
-    """Every computed KPI of every scope on ``as_of`` (suppressed scopes absent)."""
+    """Every computed KPI of every scope on ``as_of`` (suppressed scopes absent); without the
+    feature scopes when ``features`` is false."""
     population = population or publishable_population(session, settings.min_group_size)
     merged: Snapshot = {}
-    for calculator in CALCULATORS:
+    for calculator in [*CALCULATORS, *([feature_calculator] if features else [])]:
         for scope, values in calculator(session, settings, as_of, population).items():
             merged.setdefault(scope, {}).update(values)
     hidden = {Scope.parse(s) for s in population.suppressed}
@@ -123,7 +134,7 @@ def snapshot(
     return {
         scope: {code: values.get(code) for code in COMPUTED}
         for scope, values in merged.items()
-        if scope not in hidden and scope.kind in ("all", "team", "wave")
+        if scope not in hidden and scope.kind in ("all", "team", "wave", "feature")
     }
 
 
@@ -143,6 +154,26 @@ def series(
     population = population or publishable_population(session, settings.min_group_size)
     wanted = set(scopes) - {Scope.parse(s) for s in population.suppressed}
     out: dict[Scope, list[tuple[dt.date, Value]]] = {}
+    features = {s for s in wanted if s.kind == "feature"}
+    if features:  # a feature's KPIs come from its own calculator, day by day
+        wanted -= features
+        day = start
+        names = frozenset(str(s.value) for s in features)
+        while day <= end:
+            values = feature_kpis.feature_kpis(
+                session,
+                day,
+                population,
+                settings.min_group_size,
+                names,
+                with_durations=code == "p95_duration_ms",
+            )
+            for scope in features:
+                if scope in values:
+                    out.setdefault(scope, []).append((day, values[scope].get(code)))
+            day += dt.timedelta(days=1)
+        if not wanted:
+            return out
     if code in adoption.USER_KPIS:
         groupings = tuple(sorted({s.kind for s in wanted}))
         for row in adoption.daily_series(session, start, end, groupings, population):
@@ -153,7 +184,7 @@ def series(
         return {scope: sorted(points) for scope, points in out.items()}
     day = start
     while day <= end:
-        values = snapshot(session, settings, day, population)
+        values = snapshot(session, settings, day, population, features=False)
         for scope in wanted:
             if scope in values:
                 out.setdefault(scope, []).append((day, values[scope].get(code)))

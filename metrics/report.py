@@ -1,7 +1,7 @@
 """The KPI snapshot behind ``hypercare report``: every scope's KPIs on an as-of day.
 
-Scopes with fewer licensed users than ``privacy.min_group_size`` are listed under ``suppressed``
-and never carry values.
+Scopes with fewer licensed users than ``privacy.min_group_size`` — and feature scopes used by
+fewer people than that in 30 days — are listed under ``suppressed`` and never carry values.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from metrics.adoption import not_in_roster
 from metrics.compute import Settings, snapshot
 from metrics.compute import series as compute_series
+from metrics.feature_kpis import small_features
 from metrics.kpis import KPIS, target_for
 from metrics.scopes import (
     Population,
@@ -37,7 +38,7 @@ def _scope_order(scopes: list[Scope], waves: list[str]) -> list[Scope]:
     return sorted(
         scopes,
         key=lambda s: (
-            ("all", "team", "wave").index(s.kind),
+            ("all", "team", "wave", "feature").index(s.kind),
             rank.get(s.value or "", len(rank)) if s.kind == "wave" else 0,
             s.value or "",
         ),
@@ -104,6 +105,7 @@ def build_report(
         existing = set(licensed_counts(session))
         # A scope whose people were all left out is hidden as well.
         hidden = {Scope.parse(s) for s in population.suppressed} | (existing - set(values))
+        hidden |= set(small_features(session, as_of, population, min_group_size))
         gates = evaluate_waves(session, values, as_of, settings.waves, settings.targets, hidden)
         forecasts = team_forecasts(session, settings, as_of, population, hidden)
         checklist = (

@@ -10,11 +10,16 @@ from sqlalchemy.orm import Session
 from metrics.store.models import Person
 
 GROUPINGS = ("all", "team", "wave")
+SCOPE_KINDS = ("team", "wave", "feature")  # the kinds of named scopes
 
 
 @dataclass(frozen=True, order=True)
 class Scope:
-    """``all``, ``team:<name>`` or ``wave:<name>``."""
+    """``all``, ``team:<name>``, ``wave:<name>`` or ``feature:<name>``.
+
+    A feature scope is the company's activity in one feature (``metrics/feature_kpis.py``), not
+    a group of people: its ``people_filter`` selects everyone.
+    """
 
     kind: str
     value: str | None = None
@@ -24,12 +29,15 @@ class Scope:
 
     @classmethod
     def parse(cls, text: str) -> Scope:
-        """Read ``all``, ``team:X`` or ``wave:Y``; raises ValueError otherwise."""
+        """Read ``all``, ``team:X``, ``wave:Y`` or ``feature:Z``; raises ValueError otherwise."""
         if text == "all":
             return ALL
         kind, sep, value = text.partition(":")
-        if not sep or kind not in ("team", "wave") or not value:
-            raise ValueError(f"{text!r} is not a scope (expected all, team:<name> or wave:<name>)")
+        if not sep or kind not in SCOPE_KINDS or not value:
+            raise ValueError(
+                f"{text!r} is not a scope (expected all, team:<name>, wave:<name> or "
+                "feature:<name>)"
+            )
         return cls(kind, value)
 
     def people_filter(self) -> ColumnElement[bool]:

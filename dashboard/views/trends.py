@@ -1,9 +1,9 @@
 """Tendances / KPI trends — "How does this KPI move, here, and will it reach its target?"
 
-Any computed KPI for any scope the reader may see (the whole company, teams, waves), day by day,
-with its target as a dashed rule over a light band on the wrong side, the days the anomaly
-detector flags as red points, and the forecast to the target — each of the last two only when
-its module is installed (``data.anomalies`` and ``data.forecast`` say None otherwise).
+Any computed KPI for any scope the reader may see (the whole company, teams, waves, features),
+day by day, with its target as a dashed rule over a light band on the wrong side, the days the
+anomaly detector flags as red points, and the forecast to the target — each of the last two only
+when its module is installed (``data.anomalies`` and ``data.forecast`` say None otherwise).
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ for row in snap.scopes.itertuples(index=False):
 for row in snap.scopes.itertuples(index=False):
     if row.kind == "wave" and row.name in view.waves:
         options[row.scope] = f"{t('wave', locale)} {row.name}"
+for row in snap.scopes.itertuples(index=False):
+    if row.kind == "feature":
+        options[row.scope] = f"{t('feature', locale)} {row.name}"
 
 left, middle, right = st.columns([2, 3, 1.4])
 with left:

@@ -60,7 +60,7 @@ def test_an_ambassador_receives_their_team_and_counts_of_the_others(demo):
     config, day = demo.config, demo.day
     snap = data.snapshot(config, day, AMBASSADOR)
     assert snap.team_names() == ["Logistique"]
-    assert set(snap.scopes["kind"]) == {"all", "team", "wave"}
+    assert set(snap.scopes["kind"]) == {"all", "team", "wave", "feature"}
     assert snap.other_teams == 4  # ADV, Achats, Commercial, Comptabilité (Direction is hidden)
     assert 0 <= snap.other_teams_on_target <= 4
 
