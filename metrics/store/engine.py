@@ -133,6 +133,12 @@ def migrate(engine: Engine) -> None:
         if current_revisions(engine) == heads:
             return
         with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                # pysqlite runs DDL outside any transaction until a DML statement opens one: a
+                # process killed mid-upgrade left tables without their alembic_version row, and
+                # every later open failed ("table … already exists"). One explicit transaction
+                # makes the upgrade all or nothing, as it is on PostgreSQL.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             command.upgrade(_alembic_config(conn), "heads")
 
 
@@ -151,5 +157,13 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
     except OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise StoreError(f"store.url: cannot open {engine.url!r}: {reason}") from exc
+        check = (
+            "that its folder exists and may be written"
+            if engine.dialect.name == "sqlite"
+            else "that the database server is up and reachable and that the URL is right"
+        )
+        raise StoreError(
+            f"store.url: cannot open {engine.url!r}: {reason}. Check {check}, then run the "
+            "command again."
+        ) from exc
     return Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

@@ -68,6 +68,8 @@ class IngestFile(Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    # Of the duplicates: rows of an erased person (``hypercare forget``), skipped, not stored.
+    erased: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16))  # ok|failed
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -462,3 +464,98 @@ class ReconcileResult(Base):
     detail: Mapped[str] = mapped_column(Text)  # the entity's JSON, samples of keys included
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ErrorCount(Base):
+    """Requests and errors of one module over one period, from monitoring (Prometheus) or an
+    aggregated CSV: error_rate where no per-event log exists (see docs/kpis.md for how counts and
+    usage events combine). Keyed by source, period and module; a period read again with other
+    counts (a corrected export) is updated."""
+
+    __tablename__ = "error_counts"
+    __table_args__ = (
+        UniqueConstraint("count_key", name="uq_error_counts_key"),
+        Index("ix_error_counts_day_module", "day", "module"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    count_key: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(100))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_files.id"))
+    period_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    period_end: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[dt.date] = mapped_column(Date)  # local calendar day of the period's start
+    last_day: Mapped[dt.date] = mapped_column(Date)  # local day of the period's last instant
+    module: Mapped[str | None] = mapped_column(String(200))
+    requests: Mapped[float] = mapped_column(Float)
+    errors: Mapped[float] = mapped_column(Float)
+    row_hash: Mapped[int] = mapped_column(BigInteger)
+
+
+class ErasedPerson(Base):
+    """A tombstone left by ``hypercare forget``: the keyed pseudonym of an erased identifier.
+
+    Only the pseudonym is kept (never the identifier itself), so that a later collect skips the
+    person's rows instead of bringing them back.
+    """
+
+    __tablename__ = "erased_people"
+
+    person_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Erasure(Base):
+    """One ``hypercare purge`` or ``forget``: when, what, and the rows it removed per table."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    action: Mapped[str] = mapped_column(String(16))  # purge|forget
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cutoff: Mapped[dt.date | None] = mapped_column(Date)  # purge: rows before this day went
+    removed: Mapped[str] = mapped_column(Text)  # JSON: table -> rows removed
+
+
+class PulseUse(Base):
+    """A right to answer a pulse-survey round that has been used (surveys/pulse.py).
+
+    ``use_key`` is a keyed hash (HMAC under the secret key) of the survey, the round and the
+    person (identified rounds) or the person's one-time nonce (anonymous rounds); it is the
+    primary key, so a second answer with the same right fails, even when two race. The table
+    has no time, no person and no link to the response, so that an anonymous answer cannot be
+    traced back to whoever used the right.
+    """
+
+    __tablename__ = "pulse_uses"
+
+    use_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    round_key: Mapped[str] = mapped_column(String(300), index=True)  # survey:round[:wave]
+
+
+class ErrorCountDaily(Base):
+    """Daily rollup of ``error_counts``: per local start day, last day and module (``""`` for the
+    whole application), refreshed for the days a file or pull touched; error_rate reads it."""
+
+    __tablename__ = "error_counts_daily"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    module: Mapped[str] = mapped_column(String(200), primary_key=True)
+    requests: Mapped[float] = mapped_column(Float)
+    errors: Mapped[float] = mapped_column(Float)
+
+
+class SourceStatus(Base):
+    """How each source's last collect went, whatever it read: a run that found only files
+    already read (no ledger row) still counts as a success, and a source that could not start
+    (no file matches, an API refused) still records its error. Freshness reads it."""
+
+    __tablename__ = "source_status"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    last_run_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
