@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -220,8 +221,24 @@ class RowConverter:
         return self._parse(f, text)
 
     def _typed_mapped(self, f: Field, value: Any) -> Any:
-        if value is None or not isinstance(value, str):
-            return value
+        """A mapped value as the field's type: kept when it already is one (``true`` for a bool,
+        ``12`` for a number), read like text otherwise (``values: {ts: {Hier: 2026-05-30}}``)."""
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            if f.type == "bool":
+                return value
+            value = "true" if value else "false"
+        elif isinstance(value, int | float):
+            if f.type == "number" and math.isfinite(value):
+                return float(value)
+            value = str(value)
+        elif isinstance(value, dt.date):  # YAML reads 2026-05-30 as a date
+            value = value.isoformat()
+        elif not isinstance(value, str):
+            raise ValueError(
+                f"values.{f.name} maps it to {type(value).__name__} {value!r}, not a single value"
+            )
         return self._parse(f, value)
 
     def _parse(self, f: Field, text: str) -> Any:

@@ -23,6 +23,7 @@ from collectors.privacy import Pseudonymizer
 from collectors.readers import READERS, FileError, RawRow
 from collectors.run import FileOutcome, SourceOutcome
 from hypercare.config import Config, SourceConfig
+from metrics.erasure import skip_erased
 from metrics.store import Store
 from metrics.store.models import IngestFile, IngestRun, Quarantine
 
@@ -113,6 +114,26 @@ def _retry_file(
         )
     if not rows:
         return outcome
+    try:
+        _retry_into_store(store, ctx, shown, header, rows, outcome, started, run_id)
+    except FileError as exc:  # e.g. the config now maps a column the quarantined rows lack
+        return FileOutcome(shown, "failed", error=f"{shown}: {exc}; the rows stay in quarantine")
+    assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
+    return outcome
+
+
+def _retry_into_store(
+    store: Store,
+    ctx: CollectContext,
+    shown: str,
+    header: list[str],
+    rows: list,
+    outcome: FileOutcome,
+    started: dt.datetime,
+    run_id: int,
+) -> None:
+    """Convert and write the rows again under a ledger row of their own, in one transaction."""
+    source = ctx.source
     with store.session() as session:
         ledger = IngestFile(
             run_id=run_id,
@@ -133,9 +154,8 @@ def _retry_file(
         ledger.accepted = outcome.accepted
         ledger.duplicates = outcome.duplicates
         ledger.quarantined = outcome.quarantined
+        ledger.erased = outcome.erased
         ledger.finished_at = _now()
-    assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
-    return outcome
 
 
 def _retry_rows(
@@ -155,6 +175,19 @@ def _retry_rows(
             good.append((row, converter.convert(row)))
         except RowError as exc:
             failures[entry.id] = exc
+    # Rows of a person erased since: skipped (counted as duplicates), their entry deleted.
+    failed = [(row, failures[entry.id]) for row, entry in rows if entry.id in failures]
+    erased = skip_erased(session, ctx, kind, good, failed)
+    if erased:
+        kept = {id(row) for row, _ in good} | {id(row) for row, _ in failed}
+        gone = [entry for row, entry in rows if id(row) not in kept]
+        for entry in gone:
+            failures.pop(entry.id, None)
+            session.delete(session.get(Quarantine, entry.id))
+        rows = [(row, entry) for row, entry in rows if id(row) in kept]
+        outcome.read += len(gone)
+        outcome.duplicates += erased
+        outcome.erased += erased
     if good:
         written = kind.write(session, ctx, good)
         outcome.accepted += written.accepted

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -24,12 +25,15 @@ from collectors.formats import Format, Resume
 from collectors.kinds import KINDS
 from collectors.privacy import Pseudonymizer
 from collectors.readers import READERS, FileError, FileReading, RawRow
+from collectors.status import record_status
 from hypercare.config import Config, SourceConfig
+from metrics.erasure import skip_erased
 from metrics.store import Store
 from metrics.store.models import IngestFile, IngestRun, Quarantine, SourceCursor
 
 BATCH_ROWS = 2000
 _RAW_LIMIT = 20_000  # characters of a quarantined row's raw text kept
+_CURSOR_LIMIT = 200  # characters of a watermark value (source_cursors.value)
 
 
 @dataclass
@@ -43,6 +47,7 @@ class FileOutcome:
     duplicates: int = 0
     quarantined: int = 0
     error: str | None = None
+    erased: int = 0  # of the duplicates: rows of people erased by `hypercare forget`
 
 
 @dataclass
@@ -142,6 +147,7 @@ def collect(
             outcome.files.append(result)
             if on_file is not None:
                 on_file(source, result)
+    record_status(store, outcomes, _now())
     with store.session() as session:
         run = session.get(IngestRun, run_id)
         assert run is not None
@@ -202,6 +208,7 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
             ledger.accepted = outcome.accepted
             ledger.duplicates = outcome.duplicates
             ledger.quarantined = outcome.quarantined
+            ledger.erased = outcome.erased
             ledger.finished_at = _now()
     except _AlreadyRead:
         return FileOutcome(shown, "skipped")
@@ -286,8 +293,16 @@ def collect_sql(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
             ctx.file_id = ledger.id
             ctx.file_state = {}
             _read_rows(session, ctx, state.reading, label, outcome, READERS["sql"])
-            if state.highest is not None and (cursor is None or state.highest > cursor.python()):
+            if state.highest is not None and (
+                cursor is None or _later(state.highest, cursor.python())
+            ):
                 new = Cursor.of(state.highest)
+                if len(new.value) > _CURSOR_LIMIT:
+                    raise FileError(
+                        f"{source.key_path}.watermark: the last row's {source.sql.watermark} is "
+                        f"{len(new.value)} characters long, more than a cursor holds "
+                        f"({_CURSOR_LIMIT}); a watermark is a time, a date or a number"
+                    )
                 row = session.get(SourceCursor, source.name)
                 if row is None:
                     row = SourceCursor(source=source.name)
@@ -297,6 +312,7 @@ def collect_sql(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
             ledger.accepted = outcome.accepted
             ledger.duplicates = outcome.duplicates
             ledger.quarantined = outcome.quarantined
+            ledger.erased = outcome.erased
             ledger.finished_at = _now()
     except FileError as exc:
         return _record_failure(store, ctx, label, since[:200], 0, run_id, started, str(exc))
@@ -310,6 +326,18 @@ def collect_sql(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
         ctx.roster_changed = False
     assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
     return outcome
+
+
+def _later(value: Any, than: Any) -> bool:
+    """Whether a watermark value read is past the stored cursor's.
+
+    Values Python cannot compare (an SQLite column mixing numbers and text) were ordered by the
+    database, which returned them at or after the cursor: the cursor moves to them.
+    """
+    try:
+        return bool(value > than)
+    except TypeError:
+        return True
 
 
 def _prefix_digest(path: Path, length: int) -> tuple[str, int, bytes]:
@@ -403,7 +431,10 @@ def _read_rows(
     shown: str,
     outcome: FileOutcome,
     fmt: Format,
+    finish: bool = True,
 ) -> None:
+    """Convert, write and quarantine the rows of one reading; ``finish=False`` leaves the kind's
+    ``after_file`` (rollup refresh…) to the caller, for a pull that reads several pages."""
     kind = KINDS[ctx.source.kind]
     if not reading.header:
         return  # an empty file has no rows
@@ -416,6 +447,9 @@ def _read_rows(
                 good.append((row, converter.convert(row)))
             except RowError as exc:
                 bad.append((row, exc))
+        erased = skip_erased(session, ctx, kind, good, bad)  # counted as duplicates
+        outcome.duplicates += erased
+        outcome.erased += erased
         written = kind.write(session, ctx, good) if good else None
         if written is not None:
             outcome.accepted += written.accepted
@@ -426,7 +460,12 @@ def _read_rows(
         outcome.quarantined += len(bad)
         if ctx.progress is not None:
             ctx.progress(shown, outcome.read)
-    kind.after_file(session, ctx)
+    if outcome.erased and ctx.file_id is not None:  # whichever path made the ledger row
+        ledger = session.get(IngestFile, ctx.file_id)
+        if ledger is not None:
+            ledger.erased = outcome.erased
+    if finish:
+        kind.after_file(session, ctx)
 
 
 def _quarantine(

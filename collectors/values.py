@@ -32,6 +32,7 @@ _TIME_PARTS = (
     " %H:%M %z",
 )
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
+_MIN_YEAR, _MAX_YEAR = 1000, 9998
 
 
 def parse_bool(text: str) -> bool:
@@ -140,6 +141,9 @@ class DateParser:
         if parsed.tzinfo is None:
             # fold=0: an ambiguous autumn hour is read as the first one, deterministically.
             parsed = parsed.replace(tzinfo=self.source_tz)
+        if not _MIN_YEAR <= parsed.year <= _MAX_YEAR:
+            # Converting 0001-01-01 or 9999-12-31 between zones overflows Python's datetime.
+            raise ValueError(f"{value!r} is not a date between {_MIN_YEAR} and {_MAX_YEAR}")
         return parsed
 
     def _parse_naive_or_aware(self, value: str) -> dt.datetime:
@@ -223,7 +227,7 @@ def parse_level(text: str) -> str:
         return _LEVELS[folded]
     try:
         number = int(float(folded))
-    except ValueError:
+    except (ValueError, OverflowError):  # "1e309" is a float, infinite: int() overflows
         number = None
     if number in _NUMERIC_LEVELS:
         return _NUMERIC_LEVELS[number]

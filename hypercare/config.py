@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError
 
 from collectors.kinds import KINDS
 from collectors.readers import READERS
+from collectors.schedule import parse_interval
 
 CONFIG_ENV = "HYPERCARE_CONFIG"
 DB_URL_ENV = "HYPERCARE_DB_URL"
@@ -69,6 +70,12 @@ class SqlOptions:
     url_env: str | None = None
     watermark: str | None = None
 
+    def __repr__(self) -> str:  # a URL may carry a password: never shown
+        from hypercare.redact import redact_url
+
+        url = None if self.url is None else redact_url(self.url)
+        return f"SqlOptions(url={url!r}, url_env={self.url_env!r}, watermark={self.watermark!r})"
+
     def resolved_url(self, base_dir: Path) -> str | None:
         """The URL, taken from the environment (or secrets.toml) when ``url_env`` names it."""
         if self.url_env:
@@ -101,6 +108,7 @@ class SourceConfig:
     sheet: str | None = None  # xlsx: the sheet to read (default: the first)
     sql: SqlOptions | None = None  # format sql: where and what to read
     options: Any = None  # the format's own keys, checked by its ``Format.options`` function
+    every: float | None = None  # seconds between two collects under ``collect --every``
 
     @property
     def key_path(self) -> str:
@@ -135,6 +143,14 @@ class Config:
     sla_hours: dict[str, SlaTarget]
     sources: list[SourceConfig]
     sections: dict[str, Any] = field(default_factory=dict)  # parsed by the modules in SECTIONS
+
+    def __repr__(self) -> str:  # the store URL (from HYPERCARE_DB_URL) may carry a password
+        from hypercare.redact import redact_url
+
+        return (
+            f"Config(path={str(self.path)!r}, store_url={redact_url(self.store_url)!r}, "
+            f"locale={self.locale!r}, sources={[s.name for s in self.sources]!r})"
+        )
 
     @property
     def base_dir(self) -> Path:
@@ -210,6 +226,30 @@ def _describe(value: Any) -> str:
     return f"{value!r}"
 
 
+def hide_password(url: str) -> str:
+    """A database URL, even one that does not parse, with its password (if any) as ``***``:
+    ``postgresql://hc:secret@db:x/hc`` → ``postgresql://hc:***@db:x/hc``."""
+    head, at, host = url.rpartition("@")
+    if not at:
+        return url
+    scheme, sep, userinfo = head.partition("://")
+    if not sep:
+        scheme, userinfo = "", head
+    if ":" not in userinfo:
+        return url
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
+
+
+def key_name(key: Any) -> str:
+    """A key as a key path shows it: as written, or quoted when it is empty, has a colon, a line
+    break or surrounding spaces (``''``, ``'a: b'``), so that every message starts with a
+    readable path."""
+    text = str(key)
+    if text and text == text.strip() and text.isprintable() and ": " not in text:
+        return text
+    return repr(text)
+
+
 class Checker:
     """Collects the problems of a config file; each helper returns a usable default on error.
 
@@ -227,7 +267,7 @@ class Checker:
         for key in mapping:
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
-                where = f"{prefix}.{key}" if prefix else str(key)
+                where = f"{prefix}.{key_name(key)}" if prefix else key_name(key)
                 extra = f" (did you mean {hint[0]!r}?)" if hint else ""
                 self.problems.append(
                     f"{where}: unknown key{extra}; expected one of {', '.join(allowed)}"
@@ -331,6 +371,7 @@ SOURCE_KEYS = (
     "columns",
     "values",
     "questions",
+    "every",
 )
 # Survey instruments and how many questions each takes (None: any number).
 INSTRUMENTS: dict[str, int | None] = {
@@ -351,8 +392,10 @@ def _check_store(chk: Checker, raw: dict, path: Path) -> str:
     if url and not env_url:
         try:
             parsed = make_url(url)
-        except ArgumentError:
-            chk.fail("store.url", "a database URL such as sqlite:///hypercare.db", url)
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+            chk.fail(
+                "store.url", "a database URL such as sqlite:///hypercare.db", hide_password(url)
+            )
             return url
         if parsed.password:
             chk.problems.append(
@@ -440,8 +483,8 @@ def _check_sql(chk: Checker, raw: dict, key: str, is_sql: bool) -> SqlOptions | 
                     f"{key}.url: a password does not belong in the config file; put the URL in "
                     "an environment variable and name it with url_env"
                 )
-        except ArgumentError:
-            chk.fail(f"{key}.url", "a database URL such as sqlite:///legacy.db", url)
+        except (ArgumentError, ValueError):
+            chk.fail(f"{key}.url", "a database URL such as sqlite:///legacy.db", hide_password(url))
     if not query or not query.strip():
         chk.problems.append(f"{key}.query: expected the SELECT to run, found nothing")
     if watermark is not None and not _IDENTIFIER.match(watermark):
@@ -496,7 +539,9 @@ def _check_source(chk: Checker, raw: Any, index: int, seen: set[str]) -> SourceC
     if reader is None:
         chk.fail(f"{key}.format", f"one of {', '.join(sorted(READERS))}", fmt)
     path = chk.string(raw.get("path"), f"{key}.path")
-    sql = _check_sql(chk, raw, key, fmt == "sql")
+    # a pulled format may declare url, query… as its own keys: those are checked by it, not here
+    own = reader.option_keys if reader is not None else ()
+    sql = _check_sql(chk, {k: v for k, v in raw.items() if k not in own}, key, fmt == "sql")
     options = reader.check_options(chk, raw, key) if reader is not None else None
     if not path and (reader is None or reader.files):
         chk.problems.append(f"{key}.path: expected the file (or glob) to read, found nothing")
@@ -556,7 +601,19 @@ def _check_source(chk: Checker, raw: Any, index: int, seen: set[str]) -> SourceC
         sheet=chk.string(raw.get("sheet"), f"{key}.sheet"),
         sql=sql,
         options=options,
+        every=_check_every(chk, raw.get("every"), f"{key}.every"),
     )
+
+
+def _check_every(chk: Checker, value: Any, key: str) -> float | None:
+    """A source's own interval under ``collect --every`` (``15m``, ``1h``…), in seconds."""
+    if value is None:
+        return None
+    try:
+        return parse_interval(value)
+    except ValueError as exc:
+        chk.fail(key, str(exc), value)
+        return None
 
 
 def parse_config(raw: Any, path: Path) -> Config:
@@ -649,7 +706,12 @@ def load_config(path: str | Path | None = None) -> Config:
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(file, [f"the file is not UTF-8 text ({exc.reason})"]) from exc
+        line = exc.object[: exc.start].count(b"\n") + 1
+        problem = (
+            f"line {line}: the file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+            "cannot be decoded); save it as UTF-8"
+        )
+        raise ConfigError(file, [problem]) from exc
     try:
         raw = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:

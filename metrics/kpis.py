@@ -155,8 +155,10 @@ _DEFS = [
         "error_rate",
         "Taux d'erreur",
         "Error rate",
-        "événements en erreur ÷ événements avec un résultat (30 jours)",
-        "usage events with outcome error ÷ usage events with an outcome (30 days)",
+        "événements en erreur ÷ événements avec un résultat (30 jours) ; les comptages de la "
+        "supervision remplacent les événements des jours et modules qu'ils couvrent",
+        "usage events with outcome error ÷ usage events with an outcome (30 days); counts from "
+        "monitoring replace the events of the days and modules they cover",
         "ratio",
         "down",
         0.05,

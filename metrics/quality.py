@@ -5,7 +5,9 @@
   totals (rows read = accepted + duplicates + quarantined). A source is ``never`` read, in
   ``error`` (its newest file failed), ``late`` (its newest record is older than its kind allows:
   ``LATE_AFTER_DAYS``) or ``ok``. Roster and survey sources are not judged on freshness: a
-  roster changes rarely and surveys come in rounds.
+  roster changes rarely and surveys come in rounds. A source is ``late`` too when its last
+  successful run (``source_status``: a run that found nothing new still succeeded) is older than
+  half an interval past its ``every:`` (``RUN_GRACE``), or than ``RUN_LATE_AFTER`` without one.
 - **File ledger** (``file_ledger``): the same counts per file read, newest first.
 - **Roster coverage** (``roster_coverage``): per usage, error-log and ticket source, over the
   30 days ending the as-of day, how many records and distinct (pseudonymized) identifiers match
@@ -20,7 +22,7 @@ read leaves no row, so "last read" is the last time a source brought something n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,19 +31,32 @@ from sqlalchemy.orm import Session
 
 from metrics.store.models import (
     AlertState,
+    ErrorCount,
     ErrorEvent,
     IngestFile,
     IngestRun,
     MeetingNote,
     Person,
     PersonAlias,
+    SourceStatus,
     SurveyResponse,
     Ticket,
     UsageEvent,
 )
 
 #: Days a source's newest record may be behind ``today`` before it counts as late, per kind.
-LATE_AFTER_DAYS: dict[str, int] = {"usage": 3, "errors": 7, "tickets": 7, "meetings": 30}
+LATE_AFTER_DAYS: dict[str, int] = {
+    "usage": 3,
+    "errors": 7,
+    "error_counts": 3,
+    "tickets": 7,
+    "meetings": 30,
+}
+#: Seconds a source's last successful run may be old when it has no ``every:`` of its own.
+RUN_LATE_AFTER = 86400.0
+#: A source with an interval is late once its last success is this many intervals old (the half
+#: interval past the due time leaves the run itself time to finish).
+RUN_GRACE = 1.5
 COVERAGE_DAYS = 30
 STATES = ("ok", "late", "error", "never")
 
@@ -74,6 +89,7 @@ def _newest_days(session: Session, tz: ZoneInfo) -> dict[tuple[str, str], dt.dat
     for kind, model, column in (
         ("usage", UsageEvent, UsageEvent.day),
         ("errors", ErrorEvent, ErrorEvent.day),
+        ("error_counts", ErrorCount, ErrorCount.last_day),
         ("survey", SurveyResponse, SurveyResponse.day),
         ("meetings", MeetingNote, MeetingNote.day),
     ):
@@ -97,9 +113,17 @@ def source_health(
     sources: Iterable[tuple[str, str]],
     today: dt.date,
     tz: ZoneInfo | None = None,
+    *,
+    now: dt.datetime | None = None,
+    intervals: Mapping[str, float | None] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per source: the configured ``(name, kind)`` pairs in their order, then sources
     the ledger knows but the config no longer lists (``configured`` False).
+
+    ``intervals``: a source's ``every:`` in seconds (None or absent: ``RUN_LATE_AFTER``);
+    ``now``: the instant run ages are measured at (default: the clock). Besides the ledger's
+    figures each row has ``last_run`` (the last collect of the source, whatever it found),
+    ``run_age_seconds`` (since the last success), ``run_late_after_seconds`` and ``run_late``.
 
     Each row: ``source``, ``kind``, ``configured``, ``state`` (ok | late | error | never),
     ``last_read`` and ``last_success`` (UTC instants), ``last_error`` (its message) and
@@ -140,24 +164,44 @@ def source_health(
         if known is None or (at and known[0] and at > known[0]):
             failures[source] = (at, error)
     newest = _newest_days(session, tz)
+    statuses: dict[str, SourceStatus] = {}
+    if _has_table(session, SourceStatus):
+        statuses = {s.source: s for s in session.scalars(select(SourceStatus))}
+    now = _utc(now) or dt.datetime.now(dt.UTC)
+    intervals = intervals or {}
     names = {name for name, _ in wanted}
-    ledger_only = sorted((s, totals[s].kind) for s in totals if s not in names)
+    known = set(totals) | set(statuses)
+    kinds = {s: st.kind for s, st in statuses.items()} | {s: t.kind for s, t in totals.items()}
+    ledger_only = sorted((s, kinds[s]) for s in known if s not in names)
     rows = []
     for name, kind in [*wanted, *ledger_only]:
         total = totals.get(name)
         last_read = _utc(total.last_read) if total else None
         last_success = _utc(total.last_success) if total else None
         error_at, error = failures.get(name, (None, None))
+        status = statuses.get(name)
+        last_run = _utc(status.last_run_at) if status else None
+        if status is not None:
+            run_success = _utc(status.last_success_at)
+            if run_success and (last_success is None or run_success > last_success):
+                last_success = run_success
+            status_error_at = _utc(status.last_error_at)
+            if status_error_at and (error_at is None or status_error_at > error_at):
+                error_at, error = status_error_at, status.last_error
+        interval = intervals.get(name)
+        run_limit = interval * RUN_GRACE if interval else RUN_LATE_AFTER
+        run_age = (now - last_success).total_seconds() if last_success else None
+        run_late = run_age is not None and run_age > run_limit
         newest_day = newest.get((kind, name))
         if kind == "roster" and last_success is not None:
             newest_day = last_success.astimezone(tz).date()
         age = (today - newest_day).days if newest_day else None
         late_after = LATE_AFTER_DAYS.get(kind)
-        if total is None:
+        if total is None and status is None:
             state = "never"
         elif error_at is not None and (last_success is None or error_at > last_success):
             state = "error"
-        elif late_after is not None and (age is None or age > late_after):
+        elif run_late or (late_after is not None and (age is None or age > late_after)):
             state = "late"
         else:
             state = "ok"
@@ -168,7 +212,11 @@ def source_health(
                 "configured": name in names,
                 "state": state,
                 "last_read": last_read,
+                "last_run": last_run,
                 "last_success": last_success,
+                "run_age_seconds": round(run_age) if run_age is not None else None,
+                "run_late_after_seconds": run_limit,
+                "run_late": run_late,
                 "last_error": error,
                 "last_error_at": error_at,
                 "newest_day": newest_day,

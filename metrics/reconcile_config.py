@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
-from hypercare.config import Checker, CsvOptions, DateOptions
+from hypercare.config import Checker, CsvOptions, DateOptions, hide_password
 from metrics.reconcile_spec import (
     SIDES,
     Condition,
@@ -255,8 +255,12 @@ def _side(chk: Checker, default: dict, own: Any, key: str, side: str) -> SideSpe
                     f"{key}.url: a password does not belong in the config file; put the URL in "
                     "an environment variable and name it with url_env"
                 )
-        except ArgumentError:
-            chk.fail(f"{key}.url", "a database URL such as sqlite:///exports/legacy.db", url)
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+            chk.fail(
+                f"{key}.url",
+                "a database URL such as sqlite:///exports/legacy.db",
+                hide_password(url),
+            )
     fmt = chk.string(merged.get("format"), f"{key}.format", "csv") or "csv"
     if path:
         for name in ("query", "table"):

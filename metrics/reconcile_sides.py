@@ -66,7 +66,7 @@ class Side:
             )
         try:
             parsed = make_url(url)
-        except ArgumentError as exc:
+        except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
             raise SideError(f"{spec.key_path}.url: not a database URL ({exc})") from exc
         self.label = f"{spec.side} ({parsed.render_as_string(hide_password=True)})"
         try:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from metrics.error_counts import counted_errors
 from metrics.scopes import ALL, GROUPINGS, Population, Scope, group_column
 from metrics.store.models import (
     ErrorEvent,
@@ -69,6 +70,7 @@ def rates_and_stickiness(
     start = _start(as_of)
     window = [UsageDaily.day >= start, UsageDaily.day <= as_of]
     out: dict[Scope, Values] = {}
+    totals: dict[Scope, tuple[int, int]] = {}
     columns = [
         func.sum(UsageDaily.ok_events),
         func.sum(UsageDaily.error_events),
@@ -79,6 +81,7 @@ def rates_and_stickiness(
         session, columns, window, population
     ):
         ok, errors = int(ok or 0), int(errors or 0)
+        totals[scope] = (ok, errors)
         with_outcome = ok + errors
         out[scope] = {
             "task_success_rate": round(ok / with_outcome, 4) if with_outcome else None,
@@ -86,6 +89,15 @@ def rates_and_stickiness(
             # average DAU over the 30 days ÷ MAU on the as-of day
             "stickiness": round(person_days / WINDOW_DAYS / mau, 4) if mau else None,
         }
+    # Counts from monitoring replace the usage events of the days and modules they cover (all only:
+    # counts carry no person). See metrics/error_counts.py.
+    counted = counted_errors(session, start, as_of, population)
+    if counted is not None:
+        values = out.setdefault(
+            ALL, {"task_success_rate": None, "error_rate": None, "stickiness": None}
+        )
+        ok_all, errors_all = totals.get(ALL, (0, 0))
+        values["error_rate"] = counted.combine(ok_all + errors_all, errors_all)
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collectors.base import Kind
+from collectors.kinds.error_counts import ErrorCountsKind
 from collectors.kinds.errors import ErrorsKind
 from collectors.kinds.meetings import MeetingsKind
 from collectors.kinds.roster import RosterKind
@@ -14,6 +15,7 @@ KINDS: dict[str, Kind] = {
     "roster": RosterKind(),
     "usage": UsageKind(),
     "errors": ErrorsKind(),
+    "error_counts": ErrorCountsKind(),
     "survey": SurveyKind(),
     "tickets": TicketsKind(),
     "meetings": MeetingsKind(),

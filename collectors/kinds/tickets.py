@@ -86,7 +86,12 @@ class TicketsKind:
         if record["first_response_at"] is None and minutes is not None:
             if minutes < 0:
                 raise RowError("validate", f"the first response time {minutes:g} min is negative")
-            record["first_response_at"] = created + dt.timedelta(minutes=minutes)
+            try:
+                record["first_response_at"] = created + dt.timedelta(minutes=minutes)
+            except OverflowError:  # more minutes than the calendar holds (1e12…)
+                raise RowError(
+                    "validate", f"the first response time {minutes:g} min is not a real duration"
+                ) from None
         for name in ("first_response_at", "resolved_at"):
             moment = record[name]
             if moment is not None and moment < created:

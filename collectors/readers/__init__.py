@@ -38,8 +38,23 @@ class FileReading:
     rows: Iterator[RawRow]
 
 
+# The headers an aggregated error-count CSV is read by without a ``columns`` mapping (English or
+# French; case and spacing do not matter).
+ERROR_COUNT_COLUMNS: dict[str, str | tuple[str, ...]] = {
+    "period_start": ("period_start", "start", "period", "date", "début", "debut", "période"),
+    "period_end": ("period_end", "end", "fin"),
+    "module": ("module", "service"),
+    "requests": ("requests", "requêtes", "requetes", "appels"),
+    "errors": ("errors", "erreurs"),
+}
+
 GENERIC: tuple[Format, ...] = (
-    Format("csv", "collectors.readers.csv", "comma-, semicolon- or tab-separated text"),
+    Format(
+        "csv",
+        "collectors.readers.csv",
+        "comma-, semicolon- or tab-separated text",
+        defaults={"error_counts": ERROR_COUNT_COLUMNS},
+    ),
     Format("xlsx", "collectors.readers.xlsx", "Excel workbook (.xlsx), first sheet", decimal="."),
     Format("meeting-notes-md", "collectors.readers.meeting_notes_md", "meeting notes (Markdown)"),
     Format(
@@ -90,8 +105,9 @@ GENERIC: tuple[Format, ...] = (
 
 def _registry() -> dict[str, Format]:
     from collectors.presets import PRESETS
+    from collectors.pull import pulled_formats
 
-    return {f.name: f for f in (*GENERIC, *PRESETS)}
+    return {f.name: f for f in (*GENERIC, *PRESETS, *pulled_formats())}
 
 
 READERS: dict[str, Format] = _registry()

@@ -68,7 +68,8 @@ class Cursor:
 
 @dataclass
 class SqlReading:
-    """The reading of one run; ``highest`` is the largest watermark value seen so far."""
+    """The reading of one run; ``highest`` is the watermark of the last row read so far (rows
+    come in watermark order)."""
 
     reading: FileReading
     label: str
@@ -94,7 +95,7 @@ def describe_url(url: str) -> str:
         from sqlalchemy import make_url
 
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return "(an invalid URL)"
 
 
@@ -112,7 +113,7 @@ def read_sql(source: SourceConfig, base_dir: Path, cursor: Cursor | None) -> Sql
     label = f"sql:{describe_url(url)}"
     try:
         engine = create_engine(url)
-    except (ArgumentError, SQLAlchemyError, ImportError) as exc:
+    except (ArgumentError, SQLAlchemyError, ImportError, ValueError) as exc:
         raise FileError(f"{where}: cannot use the database URL {label} ({exc})") from exc
     query = f"SELECT * FROM ({options.query.strip().rstrip(';')}) AS hc_source"
     params: dict[str, Any] = {}
@@ -148,7 +149,10 @@ def read_sql(source: SourceConfig, base_dir: Path, cursor: Cursor | None) -> Sql
                 mapping = dict(row._mapping)
                 if options.watermark:
                     mark = mapping.get(options.watermark)
-                    if mark is not None and (state.highest is None or mark > state.highest):
+                    if mark is not None:
+                        # The rows come in the database's watermark order, so the last value is
+                        # the highest as the database compares (SQLite columns may mix types,
+                        # which Python cannot compare).
                         state.highest = mark
                 values = {k: as_text(v) for k, v in mapping.items()}
                 raw = json.dumps(values, ensure_ascii=False)[:_RAW_LIMIT]

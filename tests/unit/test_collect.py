@@ -286,3 +286,33 @@ def test_progress_is_reported_per_batch(setup, write, monkeypatch):
     seen = []
     collect(config, store, ["usage"], on_progress=lambda s, f, n: seen.append((s.name, f, n)))
     assert seen == [("usage", "usage_g.csv", n) for n in (10, 20, 25)]
+
+
+def test_retry_quarantine_with_a_config_mapping_a_missing_column_fails_clearly(
+    store_url, make_config, write
+):
+    from collectors.retry import retry_quarantine
+
+    write("annuaire.csv", ROSTER)
+    write("usage_f.csv", USAGE_HEADER + "02/05/2026 10:00:00;A1;invoice.send;Validé;1\n")
+    config = load_config(make_config(CONFIG, store=store_url))
+    store = open_store(config.store_url)
+    try:
+        collect(config, store)
+        broken = CONFIG.replace("action: Action,", "action: Fonction,")  # not in the file
+        config = load_config(make_config(broken, store=store_url))
+        (f,) = by_name(retry_quarantine(config, store))["usage"].files
+        assert f.status == "failed"
+        assert "usage_f.csv" in f.error and "Fonction" in f.error
+        assert "stay in quarantine" in f.error
+        with store.session() as session:
+            assert (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Quarantine)
+                    .where(Quarantine.resolved_at.is_(None))
+                )
+                == 1
+            )
+    finally:
+        store.dispose()

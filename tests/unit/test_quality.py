@@ -110,8 +110,59 @@ def test_each_source_has_its_counts_freshness_and_state(store):
     assert broken["state"] == "error"
     assert broken["last_success"] is None and "ts" in broken["last_error"]
 
-    assert rows["later"]["state"] == "never"
+    # A glob that matches no file leaves no ledger row, but the run recorded why it failed.
+    assert rows["later"]["state"] == "error"
+    assert "no file matches 'later_*.csv'" in rows["later"]["last_error"]
     assert rows["later"]["rows_read"] == 0 and rows["later"]["last_read"] is None
+    assert rows["later"]["last_run"] is not None and rows["later"]["last_success"] is None
+
+
+def test_a_source_never_collected_is_never(store):
+    db, _ = store
+    with db.session() as session:
+        rows = quality.source_health(session, [("new", "usage")], TODAY, TZ)
+    assert rows[0]["source"] == "new" and rows[0]["state"] == "never"
+    assert rows[0]["last_run"] is None and rows[0]["run_age_seconds"] is None
+
+
+def test_the_last_successful_run_is_late_past_its_interval(store):
+    db, config = store
+    sources = [(s.name, s.kind) for s in config.sources]
+    with db.session() as session:
+        ran = quality.source_health(session, sources, dt.date(2026, 5, 30), TZ)
+        tickets = next(r for r in ran if r["source"] == "t")
+        done = tickets["last_success"]
+        # Within its interval and a half: on time; past it: late, whatever its records' age.
+        on_time = quality.source_health(
+            session,
+            sources,
+            TODAY,
+            TZ,
+            now=done + dt.timedelta(minutes=20),
+            intervals={"t": 900.0},
+        )
+        late = quality.source_health(
+            session,
+            sources,
+            TODAY,
+            TZ,
+            now=done + dt.timedelta(minutes=23),
+            intervals={"t": 900.0},
+        )
+        default = quality.source_health(
+            session, sources, TODAY, TZ, now=done + dt.timedelta(hours=25)
+        )
+    by = {
+        name: {r["source"]: r for r in rows}
+        for name, rows in (("on_time", on_time), ("late", late), ("default", default))
+    }
+    assert (by["on_time"]["t"]["state"], by["on_time"]["t"]["run_late"]) == ("ok", False)
+    assert by["on_time"]["t"]["run_age_seconds"] == 1200
+    assert (by["late"]["t"]["state"], by["late"]["t"]["run_late"]) == ("late", True)
+    assert by["late"]["t"]["run_late_after_seconds"] == 1350
+    # Without an interval of its own a source may go 24 hours without a successful run.
+    assert by["default"]["t"]["run_late"] and by["default"]["t"]["run_late_after_seconds"] == 86400
+    assert by["default"]["r"]["state"] == "late"  # the roster too: its collector has not run
 
 
 def test_freshness_is_judged_against_the_day_given(store):
@@ -127,6 +178,7 @@ def test_sources_the_config_dropped_are_listed_after_the_others(store):
         ("u", True),
         ("b", False),
         ("e", False),
+        ("later", False),
         ("r", False),
         ("t", False),
     ]
