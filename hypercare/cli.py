@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from hypercare import __version__
 from hypercare.config import CONFIG_ENV, Config, ConfigError, load_config
@@ -26,6 +28,10 @@ from metrics.store import Store, StoreError, open_store
 
 EXIT_SOURCE = 1
 EXIT_CONFIG = 2
+
+# When PostgreSQL goes away mid-batch, psycopg logs "error ignored terminating <Pipeline>" to
+# stderr before the command's own one-paragraph message; the message says it all.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 _config_option = click.option(
     "--config",
@@ -60,6 +66,25 @@ def _open(config: Config) -> Store:
     return open_store(config.store_url)
 
 
+def store_failed_message(store: Store, exc: Exception) -> str:
+    """One paragraph for a store lost in the middle of a collect (PostgreSQL restarted or
+    unreachable, a SQLite file locked past its timeout): which store, without its password,
+    why, what was kept and what to do."""
+    shown = store.engine.url._replace(password=None).render_as_string(hide_password=False)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    cause = reason[0].strip() if reason else type(exc).__name__
+    check = (
+        "that the disk holding it is not full and that no other process keeps it locked"
+        if store.dialect == "sqlite"
+        else "that the database server is up and reachable"
+    )
+    return (
+        f"the store {shown} failed mid-run ({cause}). Nothing of the file or batch being read "
+        "was kept; the files recorded before it are kept and will not be read again. Check "
+        f"{check}, then run `hypercare collect` again: it reads only what is missing."
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hypercare")
 def main() -> None:
@@ -74,11 +99,34 @@ def main() -> None:
     is_flag=True,
     help="Read the quarantined rows again with the current config (after fixing it).",
 )
+@click.option(
+    "--every",
+    "every",
+    default=None,
+    metavar="INTERVAL",
+    help="Run in a loop, each source every INTERVAL (30s, 15m, 1h; a source's own `every:` "
+    "wins) until SIGTERM or Ctrl-C.",
+)
 @friendly_errors
-def collect(config_path: str | None, sources: tuple[str, ...], retry_quarantine: bool) -> None:
+def collect(
+    config_path: str | None,
+    sources: tuple[str, ...],
+    retry_quarantine: bool,
+    every: str | None,
+) -> None:
     """Run the configured collectors and print what each source read."""
     from collectors.retry import retry_quarantine as run_retry
     from collectors.run import collect as run_collect
+    from collectors.schedule import parse_interval
+
+    interval = None
+    if every is not None:
+        try:
+            interval = parse_interval(every)
+        except ValueError as exc:
+            _fail(f"--every: expected {exc}, found {every!r}", EXIT_CONFIG)
+        if retry_quarantine:
+            _fail("--every and --retry-quarantine cannot be used together", EXIT_CONFIG)
 
     config = load_config(config_path)
     unknown = [s for s in sources if s not in {src.name for src in config.sources}]
@@ -91,6 +139,16 @@ def collect(config_path: str | None, sources: tuple[str, ...], retry_quarantine:
         )
     config.secret_key()  # refuse early, before opening anything
     store = _open(config)
+    if interval is not None:
+        from hypercare.cli_schedule import loop
+
+        try:
+            loop(config, store, interval, list(sources))
+        except (OperationalError, InterfaceError) as exc:
+            _fail(store_failed_message(store, exc), EXIT_SOURCE)
+        finally:
+            store.dispose()
+        return
     try:
         if retry_quarantine:
             outcomes = run_retry(config, store, list(sources))
@@ -102,9 +160,18 @@ def collect(config_path: str | None, sources: tuple[str, ...], retry_quarantine:
                 on_file=_print_file(config.locale),
                 on_progress=_print_progress(config.locale),
             )
+    except (OperationalError, InterfaceError) as exc:
+        _fail(store_failed_message(store, exc), EXIT_SOURCE)
     finally:
         store.dispose()
     _print_summary(outcomes, config.locale)
+    erased = sum(getattr(f, "erased", 0) for o in outcomes for f in o.files)
+    if erased:  # see hypercare forget (docs/security.md)
+        click.echo(
+            f"hypercare: note: {format_number(erased, config.locale)} rows of erased people "
+            "skipped (counted in duplicates)",
+            err=True,
+        )
     failed = [o for o in outcomes if o.failed]
     for outcome in failed:
         if outcome.error:
@@ -268,6 +335,7 @@ def quarantine(config_path: str | None, sources: tuple[str, ...], fmt: str, limi
     """List the rows the collectors refused: where they came from, why, and their raw text."""
     import csv as csv_module
 
+    from hypercare.csv_safety import safe_cell
     from metrics.quarantine import list_quarantine
 
     config = load_config(config_path)
@@ -286,7 +354,7 @@ def quarantine(config_path: str | None, sources: tuple[str, ...], fmt: str, limi
             extrasaction="ignore",
         )
         writer.writeheader()
-        writer.writerows(entries)
+        writer.writerows({k: safe_cell(v) for k, v in e.items()} for e in entries)
         click.echo(buffer.getvalue(), nl=False)
     elif not entries:
         click.echo("The quarantine is empty.")
@@ -374,9 +442,11 @@ def _register_commands() -> None:
     """Commands that live in modules of their own (they import this module's helpers)."""
     from hypercare.cli_alerts import alerts
     from hypercare.cli_backlog import backlog, surveys
+    from hypercare.cli_config import config_group
+    from hypercare.cli_data import COMMANDS as DATA_COMMANDS
     from hypercare.cli_reconcile import reconcile
 
-    for command in (alerts, backlog, surveys, reconcile):
+    for command in (alerts, backlog, surveys, reconcile, config_group, *DATA_COMMANDS):
         main.add_command(command)
 
 

@@ -2,8 +2,9 @@
 the rows of the CLI's table.
 
 A CSV cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
-with ``'``, so that a spreadsheet shows the text instead of running it as a formula (CSV
-injection): feedback text comes from anyone who can write a ticket or answer a survey.
+with ``'`` by ``hypercare.csv_safety.safe_cell``, so that a spreadsheet shows the text instead
+of running it as a formula (CSV injection): feedback text comes from anyone who can write a
+ticket or answer a survey.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
 
+from hypercare.csv_safety import safe_cell
 from surveys.backlog import Backlog
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["CSV_COLUMNS", "safe_cell", "table_rows", "to_csv", "to_json"]
+
 CSV_COLUMNS = (
     "rank",
     "lane",
@@ -37,14 +39,6 @@ CSV_COLUMNS = (
     "feedback",
     "urgent_reasons",
 )
-
-
-def safe_cell(value: Any) -> Any:
-    """A text that a spreadsheet would read as a formula, prefixed with ``'``; other values as
-    they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def to_json(backlog: Backlog) -> str:
