@@ -75,7 +75,7 @@ def load_backlog(config: Config):
         with store.session() as session:
             refresh_backlog(session, settings, config.tz)
         with store.session() as session:
-            return build_backlog(session, settings)
+            return build_backlog(session, settings, min_group_size=config.privacy.min_group_size)
     finally:
         store.dispose()
 
@@ -119,7 +119,7 @@ def _cell(score: Any, locale: str) -> str:
     return text + ("" if score.significant else " (n.s.)")
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @_config_option
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -132,9 +132,16 @@ def _cell(score: Any, locale: str) -> str:
     help="Also show each survey round, or each period (month or week).",
 )
 @click.option("--source", "sources", multiple=True, help="Only this survey source (repeatable).")
+@click.pass_context
 @_friendly
-def surveys(config_path: str | None, fmt: str, by: str | None, sources: tuple[str, ...]) -> None:
-    """Survey scores per scope: NPS, CSAT, CES, SUS, UMUX-Lite with counts and margins."""
+def surveys(
+    ctx: click.Context, config_path: str | None, fmt: str, by: str | None, sources: tuple[str, ...]
+) -> None:
+    """Survey scores per scope: NPS, CSAT, CES, SUS, UMUX-Lite with counts and margins.
+
+    `hypercare surveys links --round R` prints the links of a pulse-survey round."""
+    if ctx.invoked_subcommand is not None:
+        return
     from surveys.results import SCORED, survey_scores
     from surveys.settings import survey_settings
 
@@ -191,3 +198,12 @@ def surveys(config_path: str | None, fmt: str, by: str | None, sources: tuple[st
             f"suppressed (fewer than {config.privacy.min_group_size} people): "
             + ", ".join(result.suppressed)
         )
+
+
+def _attach_pulse_commands() -> None:
+    from hypercare.cli_pulse import links
+
+    surveys.add_command(links)
+
+
+_attach_pulse_commands()

@@ -9,6 +9,11 @@ under exactly one entry.
 An ambassador gets the entries that hold at least one item of their teams, with only those
 items: other teams' items are counted per team (``other_teams``), never shown, and the entry's
 title and label are taken from the items they may read. Ranks stay those of the whole backlog.
+
+Given the minimum group size, the backlog never names a team the privacy rule suppresses
+(``metrics.scopes.publishable_population``): its people's items stay in the backlog (nothing is
+lost) but without their team — ``team`` is None and the entry's teams and team count leave it
+out — so that no reader can tell what a team of three or four people said.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from metrics.scopes import publishable_population
 from metrics.store.models import FeedbackItem, FeedbackTheme
 from metrics.viewer import MANAGER, Viewer
 from surveys import priority
@@ -223,14 +229,14 @@ def _reporters_nps(
     return list(values.values())
 
 
-def _ref(item: FeedbackItem) -> FeedbackRef:
+def _ref(item: FeedbackItem, hidden: frozenset[str] = frozenset()) -> FeedbackRef:
     return FeedbackRef(
         item.id,
         item.source,
         item.kind,
         item.ref,
         item.day,
-        item.team,
+        None if item.team in hidden else item.team,
         item.title or item.text[:90],
         item.text,
         item.link,
@@ -248,12 +254,13 @@ def _entry(
     theme: FeedbackTheme | None,
     settings: BacklogSettings,
     nps_maps: tuple[dict[str, float], dict[int, float]],
+    hidden: frozenset[str] = frozenset(),
 ) -> Entry:
     items = sorted(items, key=lambda i: (i.day or dt.date.max, i.id))
     reasons = [(i.id, r) for i in items for r in urgent_reasons(i, settings)]
     status = entry_status([i.status for i in items])
     lane = "closed" if status in CLOSED else "urgent" if reasons else "backlog"
-    teams = sorted({i.team for i in items if i.team})
+    teams = sorted({i.team for i in items if i.team and i.team not in hidden})
     people = _people(items)
     reach = priority.reach(people, len(teams))
     nps_values = _reporters_nps(items, *nps_maps)
@@ -290,15 +297,27 @@ def _entry(
         status=status,
         owner=_owner(items),
         teams=teams,
-        feedback=[_ref(i) for i in items],
+        feedback=[_ref(i, hidden) for i in items],
         urgent_reasons=[r for _, r in reasons],
         reason_items=[i for i, _ in reasons],
         reporters_nps=nps(nps_values),
     )
 
 
-def build_backlog(session: Session, settings: BacklogSettings, viewer: Viewer = MANAGER) -> Backlog:
-    """The ranked backlog as ``viewer`` may read it (see the module)."""
+def build_backlog(
+    session: Session,
+    settings: BacklogSettings,
+    viewer: Viewer = MANAGER,
+    *,
+    min_group_size: int | None = None,
+) -> Backlog:
+    """The ranked backlog as ``viewer`` may read it; with ``min_group_size``, no suppressed
+    team is named (see the module)."""
+    hidden = (
+        publishable_population(session, min_group_size).excluded_teams
+        if min_group_size
+        else frozenset()
+    )
     items = list(session.scalars(select(FeedbackItem).order_by(FeedbackItem.id)))
     themes = {t.id: t for t in session.scalars(select(FeedbackTheme))}
     groups: dict[tuple[str, int], list[FeedbackItem]] = defaultdict(list)
@@ -309,7 +328,7 @@ def build_backlog(session: Session, settings: BacklogSettings, viewer: Viewer = 
             groups[("item", item.id)].append(item)
     nps_maps = nps_by_person_and_response(session)
     entries = [
-        _entry(group, themes.get(key[1]) if key[0] == "theme" else None, settings, nps_maps)
+        _entry(group, themes.get(key[1]) if key[0] == "theme" else None, settings, nps_maps, hidden)
         for key, group in groups.items()
     ]
     open_values = [e.value for e in entries if e.lane != "closed"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from surveys.pulse_config import PulseSurvey, parse_pulse
 from surveys.text import fold
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 SCORING_METHODS = ("rice", "ice", "value_effort")
 CES_MODES = ("mean", "top_box")
+DEFAULT_LINK_URL = "http://localhost:8501/"
 
 URGENT_KEYWORDS: tuple[str, ...] = (
     "bloquant",
@@ -74,6 +76,11 @@ class SurveySettings:
     confidence: float = 0.95
     period: str = "month"  # month | week: the buckets of a score over time
     ces: CesSettings = field(default_factory=CesSettings)
+    pulse: tuple[PulseSurvey, ...] = ()  # surveys hosted by the app (surveys/pulse_config.py)
+    link_url: str = DEFAULT_LINK_URL  # where respondents open the app (their links)
+
+    def pulse_survey(self, survey_id: str) -> PulseSurvey | None:
+        return next((s for s in self.pulse if s.id == survey_id), None)
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,9 @@ def _fraction(chk: Checker, value: Any, key: str, default: float, low: float, hi
 
 def _parse_surveys(chk: Checker, value: Any, key: str) -> SurveySettings:
     raw = chk.mapping(value, key)
-    chk.unknown_keys(raw, ("min_responses", "confidence", "period", "ces"), key)
+    chk.unknown_keys(
+        raw, ("min_responses", "confidence", "period", "ces", "pulse", "link_url"), key
+    )
     ces_raw = chk.mapping(raw.get("ces"), f"{key}.ces")
     chk.unknown_keys(ces_raw, ("scale", "mode", "direction"), f"{key}.ces")
     scale = ces_raw.get("scale", 7)
@@ -151,7 +160,19 @@ def _parse_surveys(chk: Checker, value: Any, key: str) -> SurveySettings:
         confidence=_fraction(chk, raw.get("confidence"), f"{key}.confidence", 0.95, 0.5, 0.999),
         period=chk.choice(raw.get("period"), f"{key}.period", ("month", "week"), "month"),
         ces=CesSettings(scale=scale, mode=mode, direction=direction),
+        pulse=parse_pulse(chk, raw.get("pulse"), f"{key}.pulse"),
+        link_url=_link_url(chk, raw.get("link_url"), f"{key}.link_url"),
     )
+
+
+def _link_url(chk: Checker, value: Any, key: str) -> str:
+    url = chk.string(value, key)
+    if url is None:
+        return DEFAULT_LINK_URL
+    if not url.startswith(("http://", "https://")):
+        chk.fail(key, "the dashboard's address, such as https://hypercare.example.fr/", url)
+        return DEFAULT_LINK_URL
+    return url
 
 
 def _word_list(chk: Checker, value: Any, key: str, default: tuple[str, ...]) -> tuple[str, ...]:

@@ -378,6 +378,29 @@ class FeedbackFiles:
   links: {{jira: "{JIRA_URL}"}}
 surveys:
   min_responses: 10
+  link_url: http://localhost:8501/
+  pulse:                        # hosted by the app: `hypercare surveys links --round …`
+    - id: pouls
+      title: {{fr: "Le nouvel outil, où en êtes-vous ?", en: "The new tool: how is it going?"}}
+      questions:
+        - nps
+        - umux_lite
+        - {{type: comment, text: {{fr: "Qu'est-ce qui vous gêne le plus ?",
+                                  en: "What bothers you most?"}}}}
+      rounds:                   # one round per wave, days after its go-live
+        - {{after_go_live: 14, days: 14}}
+        - {{after_go_live: 45, days: 14}}
+        - {{after_go_live: 90, days: 14}}
+    - id: climat
+      anonymous: true
+      title: {{fr: Climat d'équipe, en: Team climate}}
+      questions:
+        - csat
+        - {{type: choice, text: {{fr: "Vous sentez-vous accompagné(e) ?",
+                                 en: "Do you feel supported?"}},
+           options: [{{fr: Oui, en: "Yes"}}, {{fr: En partie, en: Partly}}, {{fr: Non, en: "No"}}]}}
+        - comment
+      rounds: [{{after_go_live: 90, days: 14}}]
 """
 
 

@@ -117,6 +117,7 @@ def backlog_config(store_url, make_config, write):
     path = make_config(
         """
         locale: fr
+        privacy: {min_group_size: 3}  # teams of 4: shown (a smaller team is never named)
         backlog: {scoring: rice, quick_win: {max_effort: 2}}
         sources:
           - {name: annuaire, kind: roster, format: csv, path: roster.csv}
