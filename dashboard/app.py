@@ -14,9 +14,15 @@ import streamlit as st
 from dashboard import auth, data
 from dashboard.filters import publish, sidebar_filters
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from hypercare.config import ConfigError, load_config
 from metrics.store import StoreError
 
+if "t" in st.query_params:  # a pulse-survey link: the respondent's form, and nothing else
+    from dashboard.respondent import respond
+
+    respond(st.query_params["t"])
+    st.stop()
 st.set_page_config(page_title="Hypercare", page_icon=":material/monitor_heart:", layout="wide")
 
 # Page → (file, icon, roles that may open it); the first a role may open is its home page.
@@ -28,6 +34,7 @@ PAGES = {
     "feedback": ("views/feedback.py", ":material/forum:", ("manager", "ambassador", "support")),
     "alerts": ("views/alerts.py", ":material/notifications:", ("manager", "ambassador", "support")),
     "reconcile": ("views/reconcile.py", ":material/compare_arrows:", ("manager", "support")),
+    "pulse": ("views/pulse.py", ":material/how_to_vote:", ("manager", "ambassador")),
     "quality": ("views/quality.py", ":material/fact_check:", ("manager",)),
     "glossary": ("views/glossary.py", ":material/menu_book:", ("manager", "ambassador", "support")),
 }
@@ -35,7 +42,7 @@ PAGES = {
 
 def _stop_with(title: str, message: str) -> NoReturn:
     """Show a user-facing error (a sentence with its fix, no traceback) and stop the run."""
-    lines = [line.replace("_", "\\_").replace("*", "\\*") for line in message.splitlines()]
+    lines = [md(line) for line in message.splitlines()]
     st.error(f"**{title}**\n\n" + "\n\n".join(lines))
     st.stop()
 

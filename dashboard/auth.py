@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from hypercare.config import Config
 from metrics.access import RolesConfig, viewer_for
 from metrics.viewer import MANAGER, Viewer
@@ -39,7 +40,7 @@ def current_viewer(config: Config) -> tuple[Viewer, bool]:
     viewer = viewer_for(email if isinstance(email, str) else None, roles_of(config))
     if viewer is None:
         st.title("Hypercare")
-        st.error(t("access_denied", locale, email=email or "?"), icon=":material/block:")
+        st.error(t("access_denied", locale, email=md(email or "?")), icon=":material/block:")
         st.button(t("logout", locale), on_click=st.logout, key="logout")
         st.stop()
     return viewer, False

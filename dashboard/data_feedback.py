@@ -4,7 +4,8 @@
 * ``backlog`` brings the items and themes up to date with what was collected (at most once a
   minute, the cache's life), then ranks them as the viewer may read them
   (``surveys.backlog.build_backlog`` scopes an ambassador to their teams' items). On top of that
-  scoping, an ambassador's entries name only their own teams: other teams are one count.
+  scoping, an ambassador's entries name only their own teams: other teams are one count. No
+  entry names a team the minimum group size suppresses (its items stay, without their team).
 * ``save_edits`` applies the table's changes through ``surveys.workflow`` with the viewer who
   acts, all or nothing, and clears the cached backlog; ``EditRefused`` (with its reason) and
   ``ValueError`` (a value the workflow does not accept) reach the page unchanged.
@@ -40,6 +41,7 @@ def _backlog(
     role: str,
     teams: tuple[str, ...],
     email: str | None,
+    min_group_size: int,
     _settings: BacklogSettings,
 ) -> Backlog:
     viewer = Viewer(role, frozenset(teams), email)
@@ -47,7 +49,7 @@ def _backlog(
     with store.session() as session:
         refresh_backlog(session, _settings, timezone)
     with store.session() as session:
-        backlog = build_backlog(session, _settings, viewer)
+        backlog = build_backlog(session, _settings, viewer, min_group_size=min_group_size)
     if viewer.sees_all_teams:
         return backlog
     entries = []
@@ -75,6 +77,7 @@ def backlog(config: Config, viewer: Viewer) -> Backlog:
         viewer.role,
         tuple(sorted(viewer.teams)),
         viewer.email,
+        config.privacy.min_group_size,
         settings,
     )
 

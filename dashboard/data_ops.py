@@ -142,17 +142,41 @@ def errors_by_module(config: Config, start: dt.date, end: dt.date, viewer: Viewe
     return frame.reset_index()[["day", "module", "errors"]]
 
 
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _module_error_rates(store_url: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    from metrics.error_counts import error_rates_by_module
+
+    with get_store(store_url).session() as session:
+        return error_rates_by_module(session, start, end)
+
+
+def module_error_rates(
+    config: Config, start: dt.date, end: dt.date, viewer: Viewer
+) -> pd.DataFrame:
+    """Requests, errors and error_rate per module from the error counts (monitoring, aggregated
+    CSVs) of the periods starting from ``start`` to ``end``; empty without counts."""
+    require(viewer, "manager", "support")
+    rows = _module_error_rates(config.store_url, start, end)
+    return pd.DataFrame(rows, columns=["module", "requests", "errors", "error_rate"])
+
+
 # ----------------------------------------------------------------------------- data quality
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _source_health(
-    store_url: str, sources: tuple[tuple[str, str], ...], today: dt.date, timezone: str
+    store_url: str,
+    sources: tuple[tuple[str, str], ...],
+    today: dt.date,
+    timezone: str,
+    intervals: tuple[tuple[str, float | None], ...] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     from zoneinfo import ZoneInfo
 
     with get_store(store_url).session() as session:
-        rows = quality.source_health(session, sources, today, ZoneInfo(timezone))
+        rows = quality.source_health(
+            session, sources, today, ZoneInfo(timezone), intervals=dict(intervals)
+        )
         return rows, quality.last_collect(session)
 
 
@@ -162,7 +186,8 @@ def source_health(
     """Per source: state, last read, freshness and ledger totals; and the newest collect run.
     Anyone may read it (the overview's freshness line): it holds no person's data."""
     sources = tuple((s.name, s.kind) for s in config.sources)
-    rows, run = _source_health(config.store_url, sources, today, config.timezone)
+    intervals = tuple((s.name, s.every) for s in config.sources)
+    rows, run = _source_health(config.store_url, sources, today, config.timezone, intervals)
     return pd.DataFrame(rows), run
 
 

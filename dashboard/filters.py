@@ -20,6 +20,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.i18n import LOCALES, t
+from dashboard.safe_text import md, md_join
 from hypercare.config import Config
 from metrics.report import today_in
 from metrics.viewer import MANAGER, Viewer
@@ -119,8 +120,8 @@ def _identity(viewer: Viewer, local_mode: bool, locale: str) -> None:
         )
         return
     role = t(f"role_{viewer.role}", locale)
-    teams = f" ({', '.join(sorted(viewer.teams))})" if viewer.teams else ""
-    st.caption(f":material/person: {viewer.email} · {role}{teams}")
+    teams = f" ({md_join(sorted(viewer.teams))})" if viewer.teams else ""
+    st.caption(f":material/person: {md(viewer.email)} · {role}{teams}")
     st.button(t("logout", locale), on_click=st.logout, key="logout")
 
 

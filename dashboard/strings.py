@@ -316,6 +316,21 @@ PAGES: dict[str, dict[str, str]] = {
         "duplicates": "Doublons",
         "quarantined": "En quarantaine",
         "last_error": "Dernière erreur",
+        "last_success": "Dernier succès",
+        "module_error_rates": "Taux d'erreur par module (supervision)",
+        "module_error_rates_caption": (
+            "Requêtes et erreurs comptées par la supervision ou un export agrégé sur {days} jours "
+            "(error_counts) ; elles remplacent les événements des mêmes jours et modules dans le "
+            "taux d'erreur global."
+        ),
+        "requests": "Requêtes",
+        "errors_counted": "Erreurs",
+        "run_age": "Depuis le dernier succès",
+        "run_late_flag": "⚠️ plus de {limit}",
+        "freshness_caption": (
+            "Fraîcheur : âge de la donnée la plus récente et du dernier passage réussi du "
+            "collecteur ; signalé au-delà de l'intervalle de la source (every) ou de 24 h."
+        ),
         "quarantine_title": "Quarantaine à revoir",
         "quarantine_empty": "Aucune ligne en quarantaine.",
         "quarantine_caption": (
@@ -558,6 +573,21 @@ PAGES: dict[str, dict[str, str]] = {
         "duplicates": "Duplicates",
         "quarantined": "Quarantined",
         "last_error": "Last error",
+        "last_success": "Last success",
+        "module_error_rates": "Error rate per module (monitoring)",
+        "module_error_rates_caption": (
+            "Requests and errors counted by monitoring or an aggregated export over {days} days "
+            "(error_counts); they replace the events of the same days and modules in the overall "
+            "error rate."
+        ),
+        "requests": "Requests",
+        "errors_counted": "Errors",
+        "run_age": "Since last success",
+        "run_late_flag": "⚠️ over {limit}",
+        "freshness_caption": (
+            "Freshness: age of the newest record and of the collector's last successful run; "
+            "flagged past the source's interval (every) or 24 h."
+        ),
         "quarantine_title": "Quarantine to review",
         "quarantine_empty": "No row in quarantine.",
         "quarantine_caption": "{n} refused row(s), with their file, line, stage and reason.",
@@ -901,7 +931,9 @@ ALERTS: dict[str, dict[str, str]] = {
     },
 }
 
+from dashboard.strings_pulse import PULSE  # noqa: E402 (the pulse-survey pages)
+
 STRINGS: dict[str, dict[str, str]] = {
-    locale: BASE[locale] | PAGES[locale] | FEEDBACK[locale] | ALERTS[locale]
+    locale: BASE[locale] | PAGES[locale] | FEEDBACK[locale] | ALERTS[locale] | PULSE[locale]
     for locale in ("fr", "en")
 }

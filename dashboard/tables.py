@@ -18,6 +18,7 @@ import pandas as pd
 from dashboard import i18n
 from dashboard.data import value_on
 from dashboard.i18n import t
+from hypercare.csv_safety import safe_cell
 from metrics.kpis import meets_target
 
 TEAM_COLUMNS = [
@@ -99,14 +100,8 @@ def to_csv(frame: pd.DataFrame, locale: str) -> bytes:
     return csv_bytes(out, locale, {c: labels.get(c, c) + units.get(c, "") for c in out.columns})
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value: object) -> object:
-    """A cell as a spreadsheet may safely open it: text that would start a formula gets ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+# One rule for every CSV Hypercare writes (hypercare/csv_safety.py).
+neutralize = safe_cell
 
 
 def csv_bytes(frame: pd.DataFrame, locale: str, labels: Mapping[str, str] | None = None) -> bytes:

@@ -19,6 +19,7 @@ import streamlit as st
 from dashboard import charts, charts_adoption, data, i18n, tables, ui
 from dashboard.filters import current_view
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from metrics.kpis import target_for
 
 TREND_DAYS = 90
@@ -128,7 +129,7 @@ relative = relative[relative["wave"].isin(view.waves)]
 if relative.empty:
     st.info(t("no_waves", locale), icon=":material/info:")
 else:
-    st.caption(t("waves_axis_caption", locale, pilot=snapshot.wave_names()[0]))
+    st.caption(t("waves_axis_caption", locale, pilot=md(snapshot.wave_names()[0])))
     st.altair_chart(
         charts_adoption.waves_since_go_live(
             relative, adoption_target, locale, snapshot.wave_names()
@@ -140,7 +141,7 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader(t("lifecycle_title", locale))
-    st.caption(t("lifecycle_caption", locale, scope=scope_labels[funnel_scope]))
+    st.caption(t("lifecycle_caption", locale, scope=md(scope_labels[funnel_scope])))
     weeks = data.lifecycle(config, as_of - dt.timedelta(weeks=LIFECYCLE_WEEKS - 1), as_of, viewer)
     weeks = weeks[weeks["scope"] == funnel_scope] if not weeks.empty else weeks
     if weeks.empty:

@@ -17,6 +17,7 @@ import streamlit as st
 from dashboard import data_alerts, i18n, tables
 from dashboard.filters import current_view
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from metrics.scopes import Scope
 
 STATE_COLOURS = {
@@ -194,9 +195,11 @@ with left, st.form("alerts_ack_form"):
         try:
             done = data_alerts.acknowledge_alert(config, viewer, *choices[picked], comment)
         except (data_alerts.AlertError, PermissionError) as exc:
-            st.error(t("al_failed", locale, error=exc))
+            st.error(t("al_failed", locale, error=md(exc)))
         else:
-            st.session_state["alerts_flash"] = t("al_ack_done", locale, by=done["acknowledged_by"])
+            st.session_state["alerts_flash"] = t(
+                "al_ack_done", locale, by=md(done["acknowledged_by"])
+            )
             st.rerun()
 with right, st.form("alerts_silence_form"):
     picked = st.selectbox(t("al_pick", locale), list(choices), key="alerts_silence_pick")
@@ -210,7 +213,7 @@ with right, st.form("alerts_silence_form"):
         try:
             data_alerts.silence_alert(config, viewer, *choices[picked], until)
         except (data_alerts.AlertError, PermissionError) as exc:
-            st.error(t("al_failed", locale, error=exc))
+            st.error(t("al_failed", locale, error=md(exc)))
         else:
             st.session_state["alerts_flash"] = t(
                 "al_silence_done", locale, date=i18n.date(until, locale)

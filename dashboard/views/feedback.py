@@ -18,6 +18,7 @@ import streamlit as st
 from dashboard import data_feedback, i18n
 from dashboard.filters import current_view
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from surveys.backlog import STATUS_LABELS, STATUSES, Entry
 from surveys.settings import backlog_settings
 from surveys.workflow import EditRefused
@@ -62,8 +63,8 @@ if not urgent:
 for entry in urgent:
     reasons = " · ".join(entry.urgent_reasons[:3])
     st.error(
-        f"**{entry.title}** — {_reach(entry)} · {labels[entry.status]}"
-        + (f"\n\n{reasons}" if reasons else ""),
+        f"**{md(entry.title)}** — {_reach(entry)} · {labels[entry.status]}"
+        + (f"\n\n{md(reasons)}" if reasons else ""),
         icon=":material/priority_high:",
     )
 
@@ -164,7 +165,7 @@ elif st.button(t("fb_save", locale), key="feedback_save", icon=":material/save:"
         try:
             stored = data_feedback.save_edits(config, viewer, pending)
         except (EditRefused, ValueError) as exc:
-            st.error(t("fb_refused", locale, reason=exc), icon=":material/block:")
+            st.error(t("fb_refused", locale, reason=md(exc)), icon=":material/block:")
         else:
             st.success(t("fb_saved", locale, n=stored), icon=":material/check:")
 
@@ -207,7 +208,7 @@ if not read_only and themed:
         ):
             _regroup(
                 "merge",
-                t("fb_merged", locale, n=len(chosen), into=names[chosen[0]]),
+                t("fb_merged", locale, n=len(chosen), into=md(names[chosen[0]])),
                 into=chosen[0],
                 themes=chosen[1:],
             )

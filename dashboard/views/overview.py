@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard import charts_ops, data, data_ops, i18n, ui
 from dashboard.filters import current_view
 from dashboard.i18n import t
+from dashboard.safe_text import md, md_join
 from metrics.kpis import target_for
 
 HEATMAP_KPIS = ["adoption_rate", "activation_rate", "engagement_score", "error_rate"]
@@ -57,12 +58,12 @@ def _survey(frame: pd.DataFrame, scope: str, code: str) -> float | None:
 teams_text = (
     t("all_word", locale)
     if set(view.teams) == set(view.all_teams)
-    else (", ".join(view.teams) or "—")
+    else (md_join(view.teams) or "—")
 )
 waves_text = (
     t("all_word", locale)
     if set(view.waves) == set(view.all_waves)
-    else (", ".join(view.waves) or "—")
+    else (md_join(view.waves) or "—")
 )
 st.caption(
     t(
@@ -127,7 +128,7 @@ def _verdict_line(name: str, days: int | None, verdict: str, criteria: list[dict
     when = "" if days is None else f" · J+{days}" if locale == "fr" else f" · D+{days}"
     shown = [c for c in criteria if c["status"] != "pass"] if verdict != "GO" else criteria
     reasons = " ; ".join(_reason(c) for c in shown) if shown else t("no_criteria", locale)
-    return f"**{name}**{when} {badge} — {reasons}"
+    return f"**{md(name)}**{when} {badge} — {reasons}"
 
 
 st.subheader(t("waves_title", locale))
@@ -156,7 +157,7 @@ if firing:
     st.warning(
         t("alerts_firing", locale, n=len(firing))
         + " · "
-        + ", ".join(f"{a['rule']} ({a['scope']})" for a in firing[:5]),
+        + ", ".join(f"{md(a['rule'])} ({md(a['scope'])})" for a in firing[:5]),
         icon=":material/notifications_active:",
     )
 elif alerts:

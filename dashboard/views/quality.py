@@ -46,10 +46,40 @@ for column, state in zip(cards, ("ok", "late", "error", "never"), strict=True):
             border=True,
         )
 
+
+def _age(seconds: float | None) -> str:
+    """An age in seconds under a minute, minutes under an hour, hours under two days, then days."""
+    if seconds is None or pd.isna(seconds):
+        return "—"
+    if seconds < 60:
+        return f"{i18n.number(round(seconds), locale)} s"
+    if seconds < 3600:
+        return f"{i18n.number(round(seconds / 60), locale)} min"
+    if seconds < 48 * 3600:
+        return f"{i18n.number(round(seconds / 3600), locale)} h"
+    return f"{i18n.number(round(seconds / 86400), locale)} {'j' if locale == 'fr' else 'd'}"
+
+
+def _run_age(seconds: float | None, late: bool, limit: float) -> str:
+    text = _age(seconds)
+    return f"{text} · {t('run_late_flag', locale, limit=_age(limit))}" if late else text
+
+
 st.subheader(t("sources_title", locale))
+st.caption(t("freshness_caption", locale))
 sources = health.assign(
     state_text=[f"{STATE_ICONS[s]} {t('state_' + s, locale)}" for s in health["state"]],
     last=[ui.local_time(v, view) for v in health["last_read"]],
+    success=[ui.local_time(v, view) for v in health["last_success"]],
+    run_age=[
+        _run_age(age, bool(late), limit)
+        for age, late, limit in zip(
+            health["run_age_seconds"],
+            health["run_late"],
+            health["run_late_after_seconds"],
+            strict=True,
+        )
+    ],
     newest=[
         i18n.date(v if isinstance(v, datetime.date) else None, locale) for v in health["newest_day"]
     ],
@@ -63,6 +93,8 @@ ui.table(
         "source": t("source", locale),
         "kind": t("kind", locale),
         "state_text": t("state", locale),
+        "success": t("last_success", locale),
+        "run_age": t("run_age", locale),
         "last": t("last_read", locale),
         "newest": t("newest_day", locale),
         "age_days": t("age_days", locale),

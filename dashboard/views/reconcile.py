@@ -14,6 +14,7 @@ import streamlit as st
 from dashboard import data_reconcile, i18n, ui
 from dashboard.filters import current_view
 from dashboard.i18n import t
+from dashboard.safe_text import md
 
 STATUS_ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️"}
 STATUS_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "error": "#ff7f0e"}
@@ -116,7 +117,7 @@ else:
 found = data_reconcile.samples(config, viewer, entity)
 row = entities.loc[entities["entity"] == entity].iloc[0]
 if row["message"]:
-    st.warning(row["message"], icon=":material/warning:")
+    st.warning(md(row["message"]), icon=":material/warning:")
 missing, extra = found.get("missing_in_new") or [], found.get("extra_in_new") or []
 changed = found.get("changed") or []
 duplicates = found.get("duplicate_keys") or {}

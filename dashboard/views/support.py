@@ -2,8 +2,9 @@
 
 Top to bottom: the cards (open tickets, breached, at risk, median first response and
 resolution), open tickets by priority and SLA state, the open tickets themselves (most urgent
-first) with their CSV, weekly response times against their targets, and error-log entries per
-module with the spikes the anomaly detector flags.
+first) with their CSV, weekly response times against their targets, the error rate per module
+from monitoring's counts (when a source gives them), and error-log entries per module with the
+spikes the anomaly detector flags.
 """
 
 from __future__ import annotations
@@ -101,6 +102,31 @@ else:
         st.altair_chart(charts_ops.response_times(weekly, locale, targets), width="stretch")
     else:
         st.info(t("no_data_kpi", locale), icon=":material/info:")
+
+# ---- Error rate per module from monitoring (error counts) --------------------------------------
+rates = data_ops.module_error_rates(
+    config, as_of - dt.timedelta(days=ERROR_DAYS - 1), as_of, viewer
+)
+if not rates.empty:
+    st.subheader(t("module_error_rates", locale))
+    st.caption(t("module_error_rates_caption", locale, days=ERROR_DAYS))
+    rates = rates.assign(
+        rate=[i18n.percent(v, locale) if pd.notna(v) else "—" for v in rates["error_rate"]],
+        requests_text=[i18n.number(round(v), locale) for v in rates["requests"]],
+        errors_text=[i18n.number(round(v), locale) for v in rates["errors"]],
+    )
+    ui.table(
+        rates,
+        view,
+        key="support_module_error_rates_csv",
+        labels={
+            "module": t("module", locale),
+            "requests_text": t("requests", locale),
+            "errors_text": t("errors_counted", locale),
+            "rate": i18n.kpi_label("error_rate", locale),
+        },
+        file_name="module_error_rates",
+    )
 
 # ---- Error spikes per module ------------------------------------------------------------------
 st.subheader(t("error_spikes", locale))

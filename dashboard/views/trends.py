@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard import charts_ops, data, i18n, ui
 from dashboard.filters import current_view
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from metrics.kpis import COMPUTED, KPIS, target_for
 
 PERIODS = (30, 90, 180)
@@ -136,7 +137,7 @@ st.altair_chart(
 )
 notes = []
 if forecast_text:
-    notes.append(f":material/flag: {options.get(scopes[0], scopes[0])} : {forecast_text}")
+    notes.append(f":material/flag: {md(options.get(scopes[0], scopes[0]))} : {forecast_text}")
 if detector_missing:
     notes.append(t("anomalies_unavailable", locale))
 elif marks:

@@ -34,6 +34,7 @@ PAGES = [
     "feedback",
     "support",
     "quality",
+    "pulse",
     "glossary",
 ]
 
