@@ -127,13 +127,15 @@ def test_a_day_later_the_windows_move(store):
 def test_report_suppresses_small_scopes_and_keeps_contract_shape(store):
     report = build_report(store, AS_OF, min_group_size=2)
     assert report["as_of"] == "2026-05-31"
-    assert report["suppressed"] == ["team:Direction"]
+    # features come last; quote is used by one person only (docs/kpis.md, feature scopes)
+    assert report["suppressed"] == ["team:Direction", "feature:quote"]
     assert list(report["scopes"]) == [
         "all",
         "team:Compta",
         "team:Logistique",
         "wave:pilote",
         "wave:v1",
+        "feature:invoice",
     ]
     assert report["scopes"]["team:Logistique"]["adoption_rate"] == 0.5
     # EXT9 (30/05) is the one identifier outside the roster: in WAU and MAU, not in DAU.
@@ -159,8 +161,13 @@ def test_a_small_wave_hides_its_people_from_teams_and_all(store):
     # With a minimum of 3: Logistique (2) and Direction (1) are suppressed; wave v1 then has no
     # one left, and all = Compta.
     report = build_report(store, AS_OF, min_group_size=3)
-    assert report["suppressed"] == ["team:Direction", "team:Logistique", "wave:v1"]
-    assert list(report["scopes"]) == ["all", "team:Compta", "wave:pilote"]
+    assert report["suppressed"] == [
+        "team:Direction",
+        "team:Logistique",
+        "wave:v1",
+        "feature:quote",
+    ]
+    assert list(report["scopes"]) == ["all", "team:Compta", "wave:pilote", "feature:invoice"]
     assert report["scopes"]["all"]["licensed_users"] == 3
     # With a minimum of 4, Compta (3) goes too, and so does all.
     report = build_report(store, AS_OF, min_group_size=4)
