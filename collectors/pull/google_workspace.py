@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from collectors.formats import Format
-from collectors.pull.source import ERROR, as_text, flatten, preset_options
+from collectors.pull.source import ERROR, PRESET_KEYS_WITH_CURSOR, as_text, flatten, preset_options
 
 DERIVED = ("ts", "user", "feature", "action", "event_id")
 DEFAULT_URL = "https://admin.googleapis.com/admin/reports/v1/activity/users/all/applications/login"
@@ -81,16 +81,6 @@ FORMAT = Format(
     decimal=".",
     files=False,
     pull="collectors.pull.source:pull",
-    option_keys=(
-        "url",
-        "headers",
-        "params",
-        "auth",
-        "cursor",
-        "timeout",
-        "retries",
-        "max_wait",
-        "max_pages",
-    ),
+    option_keys=PRESET_KEYS_WITH_CURSOR,
     options="collectors.pull.google_workspace:check",
 )

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from collectors.formats import Format
-from collectors.pull.source import ERROR, preset_options
+from collectors.pull.source import ERROR, PRESET_KEYS, preset_options
 from collectors.readers.m365_active_users import PRODUCTS, activity_date, product_slug
 
 DERIVED = ("ts", "user", "feature", "action", "event_id")
@@ -86,6 +86,6 @@ FORMAT = Format(
     decimal=".",
     files=False,
     pull="collectors.pull.source:pull",
-    option_keys=("url", "headers", "params", "auth", "timeout", "retries", "max_wait", "max_pages"),
+    option_keys=PRESET_KEYS,
     options="collectors.pull.graph_usage:check",
 )

@@ -23,6 +23,7 @@ from typing import Any
 
 from collectors.formats import Format
 from collectors.pull.source import (
+    PRESET_KEYS,
     HttpOptions,
     Pagination,
     as_text,
@@ -144,6 +145,6 @@ FORMAT = Format(
     decimal=".",
     files=False,
     pull="collectors.pull.source:pull",
-    option_keys=("url", "headers", "params", "auth", "timeout", "retries", "max_wait", "max_pages"),
+    option_keys=PRESET_KEYS,
     options="collectors.pull.jira_rest:check",
 )

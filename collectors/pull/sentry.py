@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from collectors.formats import Format
-from collectors.pull.source import as_text, flatten, preset_options
+from collectors.pull.source import PRESET_KEYS_WITH_CURSOR, as_text, flatten, preset_options
 
 DERIVED = ("ts", "level", "module", "message", "user", "event_id")
 
@@ -61,16 +61,6 @@ FORMAT = Format(
     decimal=".",
     files=False,
     pull="collectors.pull.source:pull",
-    option_keys=(
-        "url",
-        "headers",
-        "params",
-        "auth",
-        "cursor",
-        "timeout",
-        "retries",
-        "max_wait",
-        "max_pages",
-    ),
+    option_keys=PRESET_KEYS_WITH_CURSOR,
     options="collectors.pull.sentry:check",
 )

@@ -84,6 +84,9 @@ OPTION_KEYS = (
     "max_wait",
     "max_pages",
 )
+# The keys a preset leaves to its user (the rest of the request is the preset's own).
+PRESET_KEYS = ("url", "headers", "params", "auth", "timeout", "retries", "max_wait", "max_pages")
+PRESET_KEYS_WITH_CURSOR = (*PRESET_KEYS[:4], "cursor", *PRESET_KEYS[4:])
 PAGINATION_KEYS = (
     "style",
     "field",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from collectors.formats import Format
-from collectors.pull.source import as_text, flatten, preset_options
+from collectors.pull.source import PRESET_KEYS_WITH_CURSOR, as_text, flatten, preset_options
 
 DERIVED = (
     "ref",
@@ -88,16 +88,6 @@ FORMAT = Format(
     decimal=".",
     files=False,
     pull="collectors.pull.source:pull",
-    option_keys=(
-        "url",
-        "headers",
-        "params",
-        "auth",
-        "cursor",
-        "timeout",
-        "retries",
-        "max_wait",
-        "max_pages",
-    ),
+    option_keys=PRESET_KEYS_WITH_CURSOR,
     options="collectors.pull.zendesk_incremental:check",
 )
