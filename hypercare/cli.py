@@ -85,7 +85,28 @@ def store_failed_message(store: Store, exc: Exception) -> str:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Hypercare(click.Group):
+    """The command group: a store that fails in the middle of any command (PostgreSQL restarted
+    or unreachable, a SQLite file locked or damaged) ends it with one paragraph and exit status 1,
+    never a traceback. ``collect`` says more (what was kept) with ``store_failed_message``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, InterfaceError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            cause = reason[0].strip() if reason else type(exc).__name__
+            _fail(
+                f"the store failed during `hypercare {ctx.invoked_subcommand or ''}` ({cause}). "
+                "The transaction in progress was rolled back. Check that "
+                "the database server is up and reachable (PostgreSQL) or that the store file is "
+                "not locked, damaged or on a full disk (SQLite; `hypercare restore` puts a backup "
+                "back), then run the command again.",
+                EXIT_SOURCE,
+            )
+
+
+@click.group(cls=_Hypercare, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hypercare")
 def main() -> None:
     """Hypercare: adoption, KPIs, alerts and feedback for the weeks after go-live."""

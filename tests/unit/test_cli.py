@@ -160,3 +160,20 @@ def test_collect_retry_quarantine(config, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[3].split() == ["usage", "usage", "1", "0", "1", "1", "0", "0"]
     assert run("quarantine", "--config", config).output.strip() == "The quarantine is empty."
+
+
+def test_a_store_failing_mid_command_is_one_paragraph_not_a_traceback(tmp_path, make_config):
+    import sqlite3
+
+    config = make_config("")
+    store_db = tmp_path / "store.db"
+    assert CliRunner().invoke(main, ["report", "--config", str(config)]).exit_code == 0
+    conn = sqlite3.connect(store_db)
+    conn.execute("DROP TABLE usage_daily")  # a damaged store
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(main, ["report", "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "the store failed during `hypercare report` (" in result.output
+    assert "usage_daily" in result.output
