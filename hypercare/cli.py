@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -22,48 +21,21 @@ import click
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from hypercare import __version__
-from hypercare.config import CONFIG_ENV, Config, ConfigError, load_config
+from hypercare.cli_common import (
+    EXIT_CONFIG,
+    EXIT_SOURCE,
+    _config_option,
+    _fail,
+    _open,
+    friendly_errors,
+)
+from hypercare.config import CONFIG_ENV, load_config
 from hypercare.formatting import format_kpi, format_number
-from metrics.store import Store, StoreError, open_store
-
-EXIT_SOURCE = 1
-EXIT_CONFIG = 2
+from metrics.store import Store
 
 # When PostgreSQL goes away mid-batch, psycopg logs "error ignored terminating <Pipeline>" to
 # stderr before the command's own one-paragraph message; the message says it all.
 logging.getLogger("psycopg").addHandler(logging.NullHandler())
-
-_config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help=f"Config file (default: ${CONFIG_ENV}, then ./hypercare.yaml).",
-)
-
-
-def _fail(message: str, status: int) -> None:
-    click.echo(f"hypercare: {message}", err=True)
-    sys.exit(status)
-
-
-def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn user-facing errors into messages and exit statuses instead of tracebacks."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            _fail(str(exc), EXIT_CONFIG)
-        except StoreError as exc:
-            _fail(str(exc), EXIT_SOURCE)
-
-    return wrapper
-
-
-def _open(config: Config) -> Store:
-    return open_store(config.store_url)
 
 
 def store_failed_message(store: Store, exc: Exception) -> str:

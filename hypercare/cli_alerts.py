@@ -11,41 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 import click
 
+from hypercare.cli_common import EXIT_CONFIG, EXIT_SOURCE, exits_on
 from hypercare.config import CONFIG_ENV, ConfigError, load_config
 from hypercare.formatting import format_date, format_kpi
 from metrics.store import StoreError, open_store
 
-EXIT_SOURCE = 1
-EXIT_CONFIG = 2
-
-
-def _fail(message: str, status: int) -> None:
-    click.echo(f"hypercare: {message}", err=True)
-    sys.exit(status)
-
-
-def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from metrics.alerts.evaluate import AlertError
-
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            _fail(str(exc), EXIT_CONFIG)
-        except StoreError as exc:
-            _fail(str(exc), EXIT_SOURCE)
-        except AlertError as exc:
-            _fail(f"alerts: {exc}", EXIT_CONFIG)
-
-    return wrapper
+_friendly = exits_on(
+    (ConfigError, EXIT_CONFIG),
+    (StoreError, EXIT_SOURCE),
+    ("metrics.alerts.evaluate:AlertError", EXIT_CONFIG, "alerts: "),
+)
 
 
 def _config_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,44 +11,16 @@ Both run with a manager's rights. Exit status: 0; 1 the store cannot be opened; 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 import click
 
-from hypercare.config import CONFIG_ENV, Config, ConfigError, load_config
+from hypercare.cli_common import EXIT_CONFIG, EXIT_SOURCE, _config_option, exits_on
+from hypercare.config import Config, ConfigError, load_config
 from hypercare.formatting import format_number
 from metrics.store import StoreError, open_store
 
-EXIT_SOURCE = 1
-EXIT_CONFIG = 2
-
-
-def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"hypercare: {exc}", err=True)
-            sys.exit(EXIT_CONFIG)
-        except StoreError as exc:
-            click.echo(f"hypercare: {exc}", err=True)
-            sys.exit(EXIT_SOURCE)
-
-    return wrapper
-
-
-def _config_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help=f"Config file (default: ${CONFIG_ENV}, then ./hypercare.yaml).",
-    )(func)
+_friendly = exits_on((ConfigError, EXIT_CONFIG), (StoreError, EXIT_SOURCE))
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:

@@ -14,7 +14,7 @@ import json
 import click
 import yaml
 
-from hypercare.cli import _config_option, friendly_errors
+from hypercare.cli_common import _config_option, friendly_errors
 from hypercare.config import load_config
 from hypercare.redact import effective_config
 

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-from hypercare.cli import EXIT_CONFIG, EXIT_SOURCE, _config_option, _fail, _open, friendly_errors
+from hypercare.cli_common import (
+    EXIT_CONFIG,
+    EXIT_SOURCE,
+    _config_option,
+    _fail,
+    _open,
+    exits_on,
+    friendly_errors,
+)
 from hypercare.config import Config, load_config
 from hypercare.formatting import format_number
 
@@ -29,19 +35,9 @@ _yes_option = click.option(
 )
 
 
-def _backup_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from metrics.backup import BackupError, BadBackup
-
-        try:
-            return func(*args, **kwargs)
-        except BadBackup as exc:
-            _fail(str(exc), EXIT_CONFIG)
-        except BackupError as exc:
-            _fail(str(exc), EXIT_SOURCE)
-
-    return wrapper
+_backup_errors = exits_on(
+    ("metrics.backup:BadBackup", EXIT_CONFIG), ("metrics.backup:BackupError", EXIT_SOURCE)
+)
 
 
 def _confirm(question: str, assume_yes: bool) -> None:

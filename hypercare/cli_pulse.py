@@ -16,7 +16,8 @@ import sys
 
 import click
 
-from hypercare.cli_backlog import EXIT_CONFIG, _config_option, _friendly
+from hypercare.cli_common import EXIT_CONFIG, _config_option
+from hypercare.cli_common import friendly_errors as _friendly
 from hypercare.config import load_config
 from hypercare.csv_safety import safe_cell
 from metrics.store import open_store

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from hypercare.cli import EXIT_CONFIG, EXIT_SOURCE, _config_option, _fail, friendly_errors
+from hypercare.cli_common import EXIT_CONFIG, EXIT_SOURCE, _config_option, _fail, friendly_errors
 from hypercare.config import load_config
 from hypercare.formatting import format_number
 from metrics.store import open_store
