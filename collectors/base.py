@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from collectors.formats import Format
@@ -55,7 +54,7 @@ ID_LIMIT = 200  # characters of an identifier (stored as is when pseudonymizatio
 
 def stable_hash(*parts: object) -> int:
     """A signed 64-bit BLAKE2b hash of the parts: the content key of a record."""
-    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    text = "\x1f".join(["" if p is None else str(p) for p in parts])
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
@@ -182,23 +181,105 @@ class RowConverter:
         bind = getattr(kind, "bind_header", None)
         if bind is not None:
             bind(self, header, path)
+        self._plan: list[tuple[str, str, Callable[[str], Any]]] | None = None
+
+    def _build_plan(self) -> list[tuple[str, str, Callable[[str], Any]]]:
+        """One converting function per mapped column, specialized for its field's type.
+
+        Built on the first row (``bind_header`` may add columns); each function gives the same
+        value or ``ValueError`` as ``_convert_value``, only faster: the type is dispatched once,
+        and the values of small domains (outcomes, levels, booleans, identifiers, short texts)
+        are remembered per column.
+        """
+        plan = []
+        for name, column in self.columns.items():
+            plan.append((name, column, self._column_function(self.kind.fields[name])))
+        self._unmapped = [name for name in self.kind.fields if name not in self.columns]
+        self._required = [
+            (name, self.columns.get(name, name))
+            for name, f in self.kind.fields.items()
+            if f.required
+        ]
+        return plan
+
+    def _column_function(self, f: Field) -> Callable[[str], Any]:
+        maps = self.value_maps.get(f.name)
+        parse = self._parser(f)
+        if maps is None:
+            return parse
+        exact, folded = maps
+        typed = self._typed_mapped
+
+        def mapped_or_parsed(text: str) -> Any:
+            key = text.strip()
+            if key in exact:
+                return typed(f, exact[key])
+            fold = _folded(key)
+            if fold in folded:
+                return typed(f, folded[fold])
+            return parse(text)
+
+        return _remembered(mapped_or_parsed) if f.type != "datetime" else mapped_or_parsed
+
+    def _parser(self, f: Field) -> Callable[[str], Any]:
+        """``_parse`` for one field, with the type chosen once."""
+        if f.type == "number":
+            decimal = self.decimal
+            if decimal == ",":
+
+                def number(text: str) -> float | None:
+                    if "." not in text:
+                        try:
+                            value = float(text.replace(",", ".", 1))
+                        except ValueError:
+                            return parse_number(text, decimal)
+                        if math.isfinite(value):
+                            return value
+                    return parse_number(text, decimal)
+
+                return number
+            if decimal in (".", None, ""):
+
+                def point_number(text: str) -> float | None:
+                    try:
+                        value = float(text)
+                    except ValueError:
+                        return parse_number(text, ".")
+                    return value if math.isfinite(value) else parse_number(text, ".")
+
+                return point_number
+        if f.type == "datetime":
+            date_parser = self.dates[f.name]
+
+            def moment(text: str) -> dt.datetime | None:
+                return date_parser.parse(text) if text.strip() else None
+
+            return moment
+
+        def generic(text: str) -> Any:
+            return self._parse(f, text)
+
+        return generic if f.type == "date" else _remembered(generic)
 
     def convert(self, row: RawRow) -> dict[str, Any]:
         """The canonical record of a row; raises RowError."""
-        if row.values is None:
+        values = row.values
+        if values is None:
             raise RowError("parse", row.error or "the row cannot be read")
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = self._build_plan()
         record: dict[str, Any] = {}
-        for name, column in self.columns.items():
-            text = row.values.get(column, "")
-            f = self.kind.fields[name]
+        for name, column, function in plan:
             try:
-                record[name] = self._convert_value(f, text)
+                record[name] = function(values.get(column, ""))
             except ValueError as exc:
                 raise RowError("convert", f"column {column!r} ({name}): {exc}") from None
-        for name, f in self.kind.fields.items():
-            record.setdefault(name, None)
-            if f.required and (record[name] is None or record[name] == ""):
-                column = self.columns.get(name, name)
+        for name in self._unmapped:
+            record[name] = None
+        for name, column in self._required:
+            value = record[name]
+            if value is None or value == "":
                 raise RowError("validate", f"column {column!r} ({name}) is empty")
         return self.kind.finish_record(record, self.ctx, row)
 
@@ -272,6 +353,31 @@ class RowConverter:
         raise AssertionError(f"unknown field type {kind}")
 
 
+_REMEMBERED = 4096  # distinct values remembered per column before the memory starts over
+
+
+def _remembered(function: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``function`` with its results remembered per input text (errors are not remembered).
+
+    Only for pure functions of the text; the memory is cleared when it holds ``_REMEMBERED``
+    values, so a column of unique values costs one dictionary lookup more per row.
+    """
+    memory: dict[str, Any] = {}
+
+    def remembered(text: str) -> Any:
+        try:
+            return memory[text]
+        except KeyError:
+            pass
+        value = function(text)
+        if len(memory) >= _REMEMBERED:
+            memory.clear()
+        memory[text] = value
+        return value
+
+    return remembered
+
+
 def chunked(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
     batch: list[Any] = []
     for item in items:
@@ -286,34 +392,165 @@ def chunked(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
 def insert_new(session: Session, model: type, rows: list[dict[str, Any]]) -> tuple[int, int]:
     """Insert the rows whose ``event_key`` is new; return (inserted, duplicates).
 
-    A key repeated in ``rows`` or already stored is a duplicate. Stored keys are looked up first
-    (so the count is exact); the insert itself skips conflicting keys, so a collector running at
-    the same time cannot make this one fail.
+    The rows are dicts with the same keys, column names of ``model``; see ``insert_new_tuples``.
     """
-    fresh: dict[int, dict[str, Any]] = {}
+    if not rows:
+        return 0, 0
+    columns = list(rows[0])
+    return insert_new_tuples(
+        session, model, columns, [tuple(row[name] for name in columns) for row in rows]
+    )
+
+
+def insert_new_tuples(
+    session: Session, model: type, columns: list[str], rows: list[tuple[Any, ...]]
+) -> tuple[int, int]:
+    """Insert the rows (tuples of ``columns``) whose ``event_key`` is new; return (inserted,
+    duplicates).
+
+    A key repeated in ``rows`` or already stored is a duplicate. The insert skips stored keys
+    (``ON CONFLICT DO NOTHING``) and the database counts the rows it really wrote, so the count
+    is exact and a collector running at the same time cannot make this one fail. SQLite gets one
+    ``executemany`` of plain tuples; PostgreSQL a ``COPY`` into a temporary table and one
+    ``INSERT … SELECT … ON CONFLICT DO NOTHING``.
+    """
+    key = columns.index("event_key")
+    fresh: dict[int, tuple[Any, ...]] = {}
     for row in rows:
-        fresh.setdefault(row["event_key"], row)
+        fresh.setdefault(row[key], row)
+    if not fresh:
+        return 0, len(rows)
+    table = model.__table__
+    connection = session.connection()
+    dialect = connection.dialect
+    new = list(fresh.values())
+    if dialect.name == "sqlite":
+        inserted = _insert_sqlite(connection, table, columns, new)
+    elif dialect.name == "postgresql" and dialect.driver == "psycopg":
+        inserted = _insert_postgresql(connection, table, columns, new)
+    else:
+        inserted = _insert_checked(
+            session, model, [dict(zip(columns, r, strict=True)) for r in new]
+        )
+    return inserted, len(rows) - inserted
+
+
+def _bound_tuples(
+    connection: Any, table: Any, columns: list[str], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """The rows as tuples of driver values (the columns' own bind conversions applied)."""
+    dialect = connection.dialect
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
+    if not any(processors):
+        return rows
+    by_column: list[Any] = list(zip(*rows, strict=True))
+    for index, process in enumerate(processors):
+        if process is not None:
+            process = _same_but_faster(process)
+            by_column[index] = [None if v is None else process(v) for v in by_column[index]]
+    return list(zip(*by_column, strict=True))
+
+
+_SAMPLES = (
+    dt.datetime(2026, 3, 29, 1, 2, 3, 4, tzinfo=dt.UTC),
+    dt.datetime(999, 12, 31, 23, 59, 59),
+    dt.datetime(2026, 11, 23),
+)
+
+
+def _iso_moment(value: dt.datetime) -> str:
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _iso_day(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def _same_but_faster(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``isoformat`` in place of SQLite's date and time bind processors when it gives the very
+    same text on samples (SQLAlchemy's default storage formats); else the processor itself."""
+    try:
+        if all(_iso_moment(v) == process(v) for v in _SAMPLES):
+            return _iso_moment
+    except (TypeError, ValueError, AttributeError):
+        pass
+    try:
+        if all(_iso_day(v.date()) == process(v.date()) for v in _SAMPLES):
+            return _iso_day
+    except (TypeError, ValueError, AttributeError):
+        pass
+    return process
+
+
+def _insert_sqlite(
+    connection: Any, table: Any, columns: list[str], rows: list[tuple[Any, ...]]
+) -> int:
+    names = ", ".join(columns)
+    marks = ", ".join("?" * len(columns))
+    statement = (
+        f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT (event_key) DO NOTHING"
+    )
+    if not connection.info.get("hc_ingest_cache"):
+        # A larger page cache for the ingest: the random keys of the unique index touch pages
+        # all over it (about 10 % faster on 90,000 rows; SQLite's default is 2 MiB).
+        connection.exec_driver_sql("PRAGMA cache_size=-65536")
+        connection.info["hc_ingest_cache"] = True
+    result = connection.exec_driver_sql(statement, _bound_tuples(connection, table, columns, rows))
+    return result.rowcount  # sqlite3 sums the changes of an executemany; skipped rows add 0
+
+
+def _insert_postgresql(
+    connection: Any, table: Any, columns: list[str], rows: list[tuple[Any, ...]]
+) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    names = ", ".join(columns)
+    staging = f"_hc_new_{table.name}"
+    statements = [
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "
+        f"SELECT {names} FROM {table.name} WITH NO DATA",
+        f"COPY {staging} ({names}) FROM STDIN",
+        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} "
+        "ON CONFLICT (event_key) DO NOTHING",
+        f"TRUNCATE {staging}",
+    ]
+    tuples = _bound_tuples(connection, table, columns, rows)
+    cursor = connection.connection.cursor()
+    statement = statements[0]
+    try:
+        cursor.execute(statement)
+        statement = statements[1]
+        with cursor.copy(statement) as copy:
+            for values in tuples:
+                copy.write_row(values)
+        statement = statements[2]
+        cursor.execute(statement)
+        inserted = cursor.rowcount
+        statement = statements[3]
+        cursor.execute(statement)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        # The same exceptions (DataError, IntegrityError…) as a statement run by SQLAlchemy.
+        raise DBAPIError.instance(
+            statement, None, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+        ) from exc
+    finally:
+        cursor.close()
+    return inserted
+
+
+def _insert_checked(session: Session, model: type, rows: list[dict[str, Any]]) -> int:
+    """Any other engine: stored keys looked up first, then the new rows inserted."""
     column = model.event_key
-    keys = list(fresh)
+    keys = [row["event_key"] for row in rows]
     known: set[int] = set()
     for start in range(0, len(keys), 900):
         known.update(session.scalars(select(column).where(column.in_(keys[start : start + 900]))))
-    new = [row for key, row in fresh.items() if key not in known]
+    new = [row for row in rows if row["event_key"] not in known]
     if new:
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            statement = postgresql.insert(model.__table__).on_conflict_do_nothing(
-                index_elements=["event_key"]
-            )
-        elif dialect == "sqlite":
-            statement = sqlite.insert(model.__table__).on_conflict_do_nothing(
-                index_elements=["event_key"]
-            )
-        else:
-            statement = insert(model.__table__)
-        # Core, not the ORM's bulk path: the rows are plain dicts and nothing is read back.
-        session.connection().execute(statement, new)
-    return len(new), len(rows) - len(new)
+        session.connection().execute(insert(model.__table__), new)
+    return len(new)
 
 
 def first_in_file(

@@ -83,39 +83,36 @@ def _candidate_formats(dayfirst: bool) -> list[str]:
 
 
 # Common formats parsed without strptime (about ten times faster on large files): the regex
-# takes the fields, datetime() validates them.
+# takes the fields, datetime() validates them. Each pattern's groups come in the order year,
+# month, day[, hour, minute[, second]], so that they go to datetime() as they are.
 _D, _M, _Y, _H, _MI, _S = (
-    r"(?P<d>\d{1,2})",
-    r"(?P<m>\d{1,2})",
-    r"(?P<y>\d{4})",
-    r"(?P<H>\d{1,2})",
-    r"(?P<M>\d{2})",
-    r"(?P<S>\d{2})",
+    r"(\d{1,2})",
+    r"(\d{1,2})",
+    r"(\d{4})",
+    r"(\d{1,2})",
+    r"(\d{2})",
+    r"(\d{2})",
 )
-_FAST = {
-    "%d/%m/%Y %H:%M:%S": re.compile(rf"{_D}/{_M}/{_Y} {_H}:{_MI}:{_S}"),
-    "%d/%m/%Y %H:%M": re.compile(rf"{_D}/{_M}/{_Y} {_H}:{_MI}"),
-    "%d/%m/%Y": re.compile(rf"{_D}/{_M}/{_Y}"),
-    "%m/%d/%Y %H:%M:%S": re.compile(rf"{_M}/{_D}/{_Y} {_H}:{_MI}:{_S}"),
-    "%m/%d/%Y": re.compile(rf"{_M}/{_D}/{_Y}"),
+_FAST: dict[str, tuple[re.Pattern[str], tuple[int, ...]]] = {
+    # format: (pattern, the group index of year, month, day, hour, minute, second)
+    "%d/%m/%Y %H:%M:%S": (re.compile(rf"{_D}/{_M}/{_Y} {_H}:{_MI}:{_S}"), (2, 1, 0, 3, 4, 5)),
+    "%d/%m/%Y %H:%M": (re.compile(rf"{_D}/{_M}/{_Y} {_H}:{_MI}"), (2, 1, 0, 3, 4)),
+    "%d/%m/%Y": (re.compile(rf"{_D}/{_M}/{_Y}"), (2, 1, 0)),
+    "%m/%d/%Y %H:%M:%S": (re.compile(rf"{_M}/{_D}/{_Y} {_H}:{_MI}:{_S}"), (2, 0, 1, 3, 4, 5)),
+    "%m/%d/%Y": (re.compile(rf"{_M}/{_D}/{_Y}"), (2, 0, 1)),
 }
 
 
 def _fast_parse(fmt: str, value: str) -> dt.datetime | None:
-    pattern = _FAST.get(fmt)
-    match = pattern.fullmatch(value) if pattern else None
+    known = _FAST.get(fmt)
+    if known is None:
+        return None
+    match = known[0].fullmatch(value)
     if match is None:
         return None
-    g = match.groupdict()
+    groups = match.groups()
     try:
-        return dt.datetime(
-            int(g["y"]),
-            int(g["m"]),
-            int(g["d"]),
-            int(g.get("H") or 0),
-            int(g.get("M") or 0),
-            int(g.get("S") or 0),
-        )
+        return dt.datetime(*[int(groups[i]) for i in known[1]])
     except ValueError:
         return None  # strptime gives the error message
 
@@ -137,6 +134,17 @@ class DateParser:
         value = text.strip()
         if not value:
             raise ValueError("the date is empty")
+        fast = _FAST.get(self._last) if self._last is not None else None
+        if fast is not None:  # the common shapes, straight to an aware datetime
+            match = fast[0].fullmatch(value)
+            if match is not None:
+                groups = match.groups()
+                try:
+                    moment = dt.datetime(*[int(groups[i]) for i in fast[1]], tzinfo=self.source_tz)
+                except ValueError:
+                    moment = None  # the slow path below gives the error message
+                if moment is not None and _MIN_YEAR <= moment.year <= _MAX_YEAR:
+                    return moment
         parsed = self._parse_naive_or_aware(value)
         if parsed.tzinfo is None:
             # fold=0: an ambiguous autumn hour is read as the first one, deterministically.

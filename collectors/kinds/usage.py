@@ -13,7 +13,7 @@ from collectors.base import (
     RowError,
     WriteResult,
     fields_of,
-    insert_new,
+    insert_new_tuples,
     stable_hash,
 )
 from collectors.readers import RawRow
@@ -21,6 +21,19 @@ from metrics import rollups
 from metrics.store.models import UsageEvent
 
 _MAX_FUTURE = dt.timedelta(days=1)
+_COLUMNS = [
+    "event_key",
+    "source",
+    "file_id",
+    "ts",
+    "day",
+    "user_key",
+    "feature",
+    "action",
+    "outcome",
+    "duration_ms",
+    "status",
+]
 
 
 class UsageKind:
@@ -45,7 +58,10 @@ class UsageKind:
         self, record: dict[str, Any], ctx: CollectContext, row: RawRow
     ) -> dict[str, Any]:
         ts: dt.datetime = record["ts"]
-        if ts > dt.datetime.now(dt.UTC) + _MAX_FUTURE:
+        latest = ctx.file_state.get("latest")
+        if latest is None or ts > latest:  # the clock is read again before refusing a row
+            latest = ctx.file_state["latest"] = dt.datetime.now(dt.UTC) + _MAX_FUTURE
+        if ts > latest:
             raise RowError("validate", f"the time {ts.isoformat()} is in the future")
         duration = record["duration_ms"]
         if duration is not None and duration < 0:
@@ -62,37 +78,55 @@ class UsageKind:
         if record["feature"] is None and record["action"] and status is None:
             record["feature"] = record["action"].split(".", 1)[0]
         utc = ts.astimezone(dt.UTC)
-        record["day"] = ctx.local_day(ts)
+        record["day"] = ts.astimezone(ctx.company_tz).date()  # ctx.local_day, inlined
         record["ts"] = utc
-        parts = [utc.isoformat(), record["user"], record["feature"], record["action"]]
-        parts += [record["outcome"], duration, status]
-        if record["event_id"]:
-            parts.append(record["event_id"])  # only when given, so that other keys never change
-        record["event_key"] = stable_hash(*parts)
+        event_id = record["event_id"]
+        if event_id:  # only when given, so that other keys never change
+            record["event_key"] = stable_hash(
+                utc.isoformat(),
+                record["user"],
+                record["feature"],
+                record["action"],
+                record["outcome"],
+                duration,
+                status,
+                event_id,
+            )
+        else:
+            record["event_key"] = stable_hash(
+                utc.isoformat(),
+                record["user"],
+                record["feature"],
+                record["action"],
+                record["outcome"],
+                duration,
+                status,
+            )
         return record
 
     def write(
         self, session: Session, ctx: CollectContext, items: list[tuple[RawRow, dict[str, Any]]]
     ) -> WriteResult:
+        source, file_id = ctx.source.name, ctx.file_id
         rows = [
-            {
-                "event_key": record["event_key"],
-                "source": ctx.source.name,
-                "file_id": ctx.file_id,
-                "ts": record["ts"],
-                "day": record["day"],
-                "user_key": record["user"],
-                "feature": record["feature"],
-                "action": record["action"],
-                "outcome": record["outcome"],
-                "duration_ms": record["duration_ms"],
-                "status": record["status"],
-            }
+            (
+                record["event_key"],
+                source,
+                file_id,
+                record["ts"],
+                record["day"],
+                record["user"],
+                record["feature"],
+                record["action"],
+                record["outcome"],
+                record["duration_ms"],
+                record["status"],
+            )
             for _, record in items
         ]
-        accepted, duplicates = insert_new(session, UsageEvent, rows)
+        accepted, duplicates = insert_new_tuples(session, UsageEvent, _COLUMNS, rows)
         if accepted:
-            ctx.touched_days.update(r["day"] for r in rows)
+            ctx.touched_days.update(record["day"] for _, record in items)
         return WriteResult(accepted, duplicates)
 
     def after_file(self, session: Session, ctx: CollectContext) -> None:

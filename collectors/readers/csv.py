@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,17 +84,33 @@ def unique_header(cells: list[str]) -> list[str]:
 
 
 class _LineTape:
-    """Feeds lines to csv.reader while keeping the text and line numbers of the current row."""
+    """Feeds lines to csv.reader while keeping the text and line numbers of the current row.
+
+    ``lines`` is the file's own line iterator: the fast path of ``_rows`` reads it directly and
+    hands a line it cannot split itself back with ``push``, so that csv.reader starts from it.
+    """
 
     def __init__(self, handle: io.TextIOBase) -> None:
         self.handle = handle
+        self.lines = iter(handle)
         self.line_no = 0
         self.pending: list[str] = []
         self.had_nul = False
+        self.pushed: str | None = None
+
+    def push(self, line: str) -> None:
+        """Give back a line already read (and counted) for csv.reader to read next."""
+        self.pushed = line
 
     def __iter__(self) -> Iterator[str]:
-        for line in self.handle:
-            self.line_no += 1
+        while True:
+            if self.pushed is not None:
+                line, self.pushed = self.pushed, None
+            else:
+                line = next(self.lines, None)
+                if line is None:
+                    return
+                self.line_no += 1
             if "\0" in line:
                 self.had_nul = True
                 line = line.replace("\0", "")
@@ -101,7 +118,8 @@ class _LineTape:
             yield line
 
     def take(self) -> tuple[str, bool]:
-        raw = "".join(self.pending).rstrip("\r\n")
+        pending = self.pending
+        raw = (pending[0] if len(pending) == 1 else "".join(pending)).rstrip("\r\n")
         had_nul = self.had_nul
         self.pending = []
         self.had_nul = False
@@ -136,11 +154,12 @@ def read_csv(path: Path, options: CsvOptions) -> FileReading:
         return FileReading(header=[], rows=iter(()))
     delimiter = options.delimiter or sniff_delimiter(first)
 
-    def replay() -> Iterator[str]:
-        yield first
-        yield from lines
-
-    reader = csv.reader(replay(), delimiter=delimiter, quotechar=options.quotechar, strict=False)
+    reader = csv.reader(
+        itertools.chain((first,), lines),
+        delimiter=delimiter,
+        quotechar=options.quotechar,
+        strict=False,
+    )
     try:
         header_cells = next(reader)
     except csv.Error as exc:
@@ -148,7 +167,8 @@ def read_csv(path: Path, options: CsvOptions) -> FileReading:
         raise FileError(f"{path}: line 1: the header cannot be read ({exc})") from exc
     tape.take()
     header = unique_header(header_cells)
-    return FileReading(header=header, rows=_rows(path, handle, tape, reader, header, encoding))
+    rows = _rows(path, handle, tape, reader, header, encoding, delimiter, options.quotechar)
+    return FileReading(header=header, rows=rows)
 
 
 def _decode_message(path: Path, encoding: str, exc: UnicodeDecodeError) -> str:
@@ -166,12 +186,39 @@ def _rows(
     reader: Iterator[list[str]],
     header: list[str],
     encoding: str,
+    delimiter: str = ",",
+    quotechar: str | None = '"',
 ) -> Iterator[RawRow]:
     width = len(header)
     number = 0
+    # A line without the quote character, a NUL or a huge field is split as csv.reader would
+    # split it (strict=False, no escape character), without it: most rows of a large export.
+    # Any other line is handed back to csv.reader, which may read the lines after it.
+    fast = bool(quotechar) and len(delimiter) == 1
+    limit = csv.field_size_limit()
+    lines = tape.lines
     try:
         while True:
-            start_line = tape.line_no + 1
+            if fast:
+                try:
+                    line = next(lines)
+                except StopIteration:
+                    return
+                except UnicodeDecodeError as exc:
+                    raise FileError(_decode_message(path, encoding, exc)) from exc
+                tape.line_no += 1
+                if quotechar not in line and "\0" not in line and len(line) <= limit:
+                    raw = line.rstrip("\r\n")
+                    cells = raw.split(delimiter) if raw else []
+                    row = _row(tape.line_no, number + 1, raw, cells, header, width)
+                    if row is not None:
+                        number += 1
+                        yield row
+                    continue
+                tape.push(line)
+                start_line = tape.line_no  # the line handed back is already counted
+            else:
+                start_line = tape.line_no + 1
             try:
                 cells = next(reader)
             except StopIteration:
@@ -185,33 +232,38 @@ def _rows(
                 raise FileError(_decode_message(path, encoding, exc)) from exc
             raw, had_nul = tape.take()
             start_line = tape.line_no - raw.count("\n")
-            if not cells or (len(cells) == 1 and not cells[0].strip() and width > 1):
-                continue  # a blank line is not a row
-            number += 1
             if had_nul:
+                if not cells or (len(cells) == 1 and not cells[0].strip() and width > 1):
+                    continue  # a blank line is not a row
+                number += 1
                 yield RawRow(start_line, number, None, raw, "the row contains NUL bytes")
                 continue
-            if len(cells) > width:
-                extra = cells[width:]
-                if any(c.strip() for c in extra):
-                    yield RawRow(
-                        start_line,
-                        number,
-                        None,
-                        raw,
-                        f"the row has {len(cells)} cells but the header has {width}",
-                    )
-                    continue
-                cells = cells[:width]
-            elif len(cells) < width:
-                yield RawRow(
-                    start_line,
-                    number,
-                    None,
-                    raw,
-                    f"the row has {len(cells)} cells but the header has {width}",
-                )
-                continue
-            yield RawRow(start_line, number, dict(zip(header, cells, strict=True)), raw)
+            row = _row(start_line, number + 1, raw, cells, header, width)
+            if row is not None:
+                number += 1
+                yield row
     finally:
         handle.close()
+
+
+def _row(
+    line: int, number: int, raw: str, cells: list[str], header: list[str], width: int
+) -> RawRow | None:
+    """The row of ``cells`` (None for a blank line), or a row refused for its cell count."""
+    if not cells or (len(cells) == 1 and not cells[0].strip() and width > 1):
+        return None  # a blank line is not a row
+    if len(cells) > width:
+        if any(c.strip() for c in cells[width:]):
+            return RawRow(
+                line,
+                number,
+                None,
+                raw,
+                f"the row has {len(cells)} cells but the header has {width}",
+            )
+        cells = cells[:width]
+    elif len(cells) < width:
+        return RawRow(
+            line, number, None, raw, f"the row has {len(cells)} cells but the header has {width}"
+        )
+    return RawRow(line, number, dict(zip(header, cells, strict=True)), raw)
