@@ -222,18 +222,8 @@ def user_kpi_series(
     return _typed(wide.sort_values(["scope", "day"]).reset_index(drop=True), USER_KPIS)
 
 
-@st.cache_data(ttl=HISTORY_TTL_SECONDS, max_entries=800, show_spinner=False)
-def _day_values(
-    store_url: str, day: dt.date, min_group_size: int, key: str, _settings: compute.Settings
-) -> dict[str, dict[str, Any]]:
-    with get_store(store_url).session() as session:
-        population = publishable_population(session, min_group_size)
-        values = compute.snapshot(session, _settings, day, population, features=False)
-    return {str(scope): kpis for scope, kpis in values.items()}
-
-
 @st.cache_data(ttl=HISTORY_TTL_SECONDS, max_entries=256, show_spinner=False)
-def _feature_series(
+def _kpi_series(
     store_url: str,
     code: str,
     features: tuple[str, ...],
@@ -271,7 +261,7 @@ def kpi_series(
     features = tuple(s for s in wanted if s.startswith("feature:"))
     if features:  # feature scopes have their own (fast) calculator
         key, settings = settings_of(config)
-        rows += _feature_series(
+        rows += _kpi_series(
             config.store_url,
             code,
             features,
@@ -291,12 +281,22 @@ def kpi_series(
         rows += picked[["day", "scope", "value"]].to_dict("records")
     else:
         key, settings = settings_of(config)
-        day = start
-        while day <= end:
-            values = _day_values(
-                config.store_url, day, config.privacy.min_group_size, key, settings
+        found = {
+            (row["day"], row["scope"]): row["value"]
+            for row in _kpi_series(
+                config.store_url,
+                code,
+                tuple(wanted),
+                start,
+                end,
+                config.privacy.min_group_size,
+                key,
+                settings,
             )
-            rows += [{"day": day, "scope": s, "value": values.get(s, {}).get(code)} for s in wanted]
+        }
+        day = start
+        while day <= end:  # every day of every scope, null where the KPI has no value
+            rows += [{"day": day, "scope": s, "value": found.get((day, s))} for s in wanted]
             day += dt.timedelta(days=1)
     frame = pd.DataFrame(rows, columns=["day", "scope", "value"])
     frame["day"] = pd.to_datetime(frame["day"])

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Date, and_, case, column, distinct, func, literal, or_, select, values
+from sqlalchemy import and_, case, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from metrics.scopes import ALL, Population, Scope, group_column, licensed_counts
@@ -161,43 +161,7 @@ def daily_series(
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     licensed = licensed_counts(session, population.people_filter())
     first_day = session.scalar(select(func.min(UsageDaily.day)))
-    cal = (
-        values(column("day", Date), column("start7", Date), column("start30", Date), name="cal")
-        .data([(d, d - dt.timedelta(days=6), d - dt.timedelta(days=29)) for d in days])
-        .cte("cal")
-    )
-    counts: dict[tuple[dt.date, Scope], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for grouping in groupings:
-        label = _grouped(grouping)
-        query = (
-            select(
-                cal.c.day,
-                label,
-                func.count(distinct(case((UsageDaily.day == cal.c.day, UsageDaily.person_key)))),
-                func.count(distinct(case((UsageDaily.day >= cal.c.start7, UsageDaily.person_key)))),
-                func.count(distinct(UsageDaily.person_key)),
-                func.count(
-                    distinct(
-                        case(
-                            (
-                                and_(UsageDaily.day >= cal.c.start7, Person.licensed),
-                                UsageDaily.person_key,
-                            )
-                        )
-                    )
-                ),
-            )
-            .select_from(cal)
-            .join(UsageDaily, UsageDaily.day.between(cal.c.start30, cal.c.day))
-            .outerjoin(Person, Person.person_key == UsageDaily.person_key)
-            .where(population.usage_filter())
-            .group_by(cal.c.day, label)
-        )
-        for day, value, dau, wau, mau, wau_licensed in session.execute(query):
-            if grouping != "all" and value is None:
-                continue
-            c = counts[(_as_date(day), _scope(grouping, value))]
-            c.update(dau=dau, wau=wau, mau=mau, wau_licensed=wau_licensed)
+    counts = _window_counts(session, start, end, groupings, population)
 
     # Activation over time: each licensed person's first active day since their go-live.
     first_use = (
@@ -239,6 +203,68 @@ def daily_series(
                 for code, value in kpis.items()
             )
     return rows
+
+
+def _window_counts(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    groupings: tuple[str, ...],
+    population: Population,
+) -> dict[tuple[dt.date, Scope], dict[str, int]]:
+    """DAU / WAU / MAU and licensed WAU per day and scope, from one read of the rollup rows of
+    ``start`` − 29 days to ``end``: a person × day activity matrix whose running sums give every
+    sliding window (a SQL join of each day with its 30 days grew with days × people-days)."""
+    import numpy as np
+
+    origin = start - dt.timedelta(days=WINDOWS["mau"] - 1)
+    width = (end - origin).days + 1
+    rows = session.execute(
+        select(UsageDaily.day, UsageDaily.person_key, Person.team, Person.wave, Person.licensed)
+        .select_from(UsageDaily)
+        .outerjoin(Person, Person.person_key == UsageDaily.person_key)
+        .where(UsageDaily.day >= origin, UsageDaily.day <= end, population.usage_filter())
+    ).all()
+    index: dict[str, int] = {}
+    labels: dict[str, list[Any]] = {"all": [], "team": [], "wave": []}
+    licensed: list[bool] = []
+    cells: list[tuple[int, int]] = []
+    for day, person, team, wave, is_licensed in rows:
+        at = index.get(person)
+        if at is None:
+            at = index[person] = len(index)
+            labels["all"].append("all")
+            labels["team"].append(team)
+            labels["wave"].append(wave)
+            licensed.append(bool(is_licensed))
+        cells.append((at, (_as_date(day) - origin).days))
+    out: dict[tuple[dt.date, Scope], dict[str, int]] = {}
+    if not cells:
+        return out
+    active = np.zeros((len(index), width + 1), dtype=np.int32)
+    where = np.array(cells)
+    active[where[:, 0], where[:, 1] + 1] = 1
+    running = active.cumsum(axis=1)  # running[:, k]: active days before column k
+    last = np.arange(WINDOWS["mau"], width + 1)  # the columns just after each output day
+    within = {
+        code: (running[:, last] - running[:, last - days]) > 0 for code, days in WINDOWS.items()
+    }
+    wau_licensed = within["wau"] & np.array(licensed)[:, None]
+    days = [start + dt.timedelta(days=i) for i in range(len(last))]
+    for grouping in groupings:
+        members: dict[Any, list[int]] = defaultdict(list)
+        for at, value in enumerate(labels[grouping]):
+            if value is not None:
+                members[value].append(at)
+        for value, people in members.items():
+            picked = np.array(people)
+            sums = {code: within[code][picked].sum(axis=0) for code in WINDOWS}
+            sums["wau_licensed"] = wau_licensed[picked].sum(axis=0)
+            scope = _scope(grouping, value)
+            for i, day in enumerate(days):
+                if sums["mau"][i]:  # no row in the window: the scope has no counts that day
+                    out[(day, scope)] = {code: int(v[i]) for code, v in sums.items()}
+    return out
 
 
 def _as_date(value: Any) -> dt.date:

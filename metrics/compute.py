@@ -2,7 +2,8 @@
 
 Each KPI code of the registry (``metrics/kpis.py``) with ``computed=True`` has a calculator here
 that returns its value for every scope on an as-of day. Series come from a specialized query when
-the KPI has one (user counts), else from the snapshot of each day. Everything reads through a
+the KPI has one (user counts, error and success rates), else from the one calculator of the KPI
+run each day (``_PARTS``), else from the snapshot of each day. Everything reads through a
 ``Population`` (``metrics/scopes.py``): people of suppressed scopes count nowhere.
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from metrics import adoption, engagement, feature_kpis, support, usage_kpis
 from metrics.kpis import COMPUTED
-from metrics.scopes import Population, Scope, publishable_population
+from metrics.scopes import ALL, Population, Scope, licensed_counts, publishable_population
 from metrics.waves import ExitConfig, WavesConfig
 
 if TYPE_CHECKING:
@@ -182,14 +183,53 @@ def series(
                 if scope in wanted:
                     out.setdefault(scope, []).append((row["day"], row["value"]))
         return {scope: sorted(points) for scope, points in out.items()}
-    day = start
-    while day <= end:
-        values = snapshot(session, settings, day, population, features=False)
+    if code in usage_kpis.RATE_KPIS:  # sliding sums over one query of the daily rollup
+        found = usage_kpis.rate_series(session, code, start, end, population)
+        known = _known_scopes(session, population)
+        for scope in wanted:
+            if scope in known or scope in found:
+                points = found.get(scope, {})
+                out[scope] = [(day, points.get(day)) for day in _days(start, end)]
+        return out
+    part = _PARTS.get(code)
+    known = _known_scopes(session, population) if part is not None else set()
+    for day in _days(start, end):
+        if part is None:
+            values = snapshot(session, settings, day, population, features=False)
+        else:  # only the calculator of this KPI, over the scopes a snapshot would have
+            values = part(session, settings, day, population)
         for scope in wanted:
             if scope in values:
                 out.setdefault(scope, []).append((day, values[scope].get(code)))
-        day += dt.timedelta(days=1)
+            elif scope in known:
+                out.setdefault(scope, []).append((day, None))
     return out
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _known_scopes(session: Session, population: Population) -> set[Scope]:
+    """The scopes every snapshot has whatever the day (``adoption.user_kpis`` gives them all)."""
+    return set(licensed_counts(session, population.people_filter())) | {ALL}
+
+
+# KPIs whose series needs one calculator only (a snapshot runs them all): code -> calculator.
+_PARTS: dict[str, Calculator] = {
+    "time_to_first_use": lambda session, settings, as_of, population: usage_kpis.time_to_first_use(
+        session, as_of, population
+    ),
+    "feature_breadth": lambda session, settings, as_of, population: usage_kpis.feature_breadth(
+        session, as_of, population, settings.core_features
+    ),
+    "p95_duration_ms": lambda session, settings, as_of, population: usage_kpis.p95_duration(
+        session, as_of, population
+    ),
+    "app_errors_per_1k": lambda session, settings, as_of, population: usage_kpis.app_errors_per_1k(
+        session, as_of, population
+    ),
+}
 
 
 def value(session: Session, settings: Settings, code: str, scope: Scope, as_of: dt.date) -> Value:

@@ -9,7 +9,6 @@ only, and the people of suppressed scopes count nowhere (``Population``).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import statistics
 from collections import defaultdict
 from typing import Any
@@ -101,6 +100,71 @@ def rates_and_stickiness(
     return out
 
 
+RATE_KPIS = ("task_success_rate", "error_rate")
+
+
+def rate_series(
+    session: Session, code: str, start: dt.date, end: dt.date, population: Population
+) -> dict[Scope, dict[dt.date, float | None]]:
+    """Daily values of one of ``RATE_KPIS`` from ``start`` to ``end``: the same 30-day windows as
+    ``rates_and_stickiness``, summed from one query of the daily rollup per grouping instead of
+    one snapshot a day."""
+    first = _start(start)
+    daily: dict[Scope, dict[dt.date, tuple[int, int]]] = defaultdict(dict)
+    for grouping in GROUPINGS:
+        label = _label(grouping)
+        query = (
+            select(
+                UsageDaily.day,
+                label,
+                func.sum(UsageDaily.ok_events),
+                func.sum(UsageDaily.error_events),
+            )
+            .select_from(UsageDaily)
+            .outerjoin(Person, Person.person_key == UsageDaily.person_key)
+            .where(UsageDaily.day >= first, UsageDaily.day <= end, population.usage_filter())
+            .group_by(UsageDaily.day, label)
+        )
+        if grouping != "all":
+            query = query.where(label.is_not(None))
+        for day, value, ok, errors in session.execute(query):
+            daily[_scope(grouping, value)][_as_date(day)] = (int(ok or 0), int(errors or 0))
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    out: dict[Scope, dict[dt.date, float | None]] = {}
+    for scope, per_day in daily.items():
+        points: dict[dt.date, float | None] = {}
+        for day in days:
+            window = [
+                per_day[d]
+                for d in (day - dt.timedelta(days=i) for i in range(WINDOW_DAYS))
+                if d in per_day
+            ]
+            if not window:  # no rollup row in the window: the snapshot has no value either
+                continue
+            ok = sum(w[0] for w in window)
+            errors = sum(w[1] for w in window)
+            total = ok + errors
+            rate = ok if code == "task_success_rate" else errors
+            points[day] = round(rate / total, 4) if total else None
+        if points:
+            out[scope] = points
+    if code == "error_rate":  # counts from monitoring, as in rates_and_stickiness (all only)
+        per_day = daily.get(ALL, {})
+        for day in days:
+            counted = counted_errors(session, _start(day), day, population)
+            if counted is None:
+                continue
+            window = [
+                per_day[d]
+                for d in (day - dt.timedelta(days=i) for i in range(WINDOW_DAYS))
+                if d in per_day
+            ]
+            ok = sum(w[0] for w in window)
+            errors = sum(w[1] for w in window)
+            out.setdefault(ALL, {})[day] = counted.combine(ok + errors, errors)
+    return out
+
+
 def time_to_first_use(
     session: Session, as_of: dt.date, population: Population
 ) -> dict[Scope, Values]:
@@ -163,35 +227,80 @@ def _resolved_person():
     return func.coalesce(PersonAlias.person_key, UsageEvent.user_key)
 
 
+def nearest_rank_p95(session: Session, joined, groups: list) -> list[dict[Any, float]]:
+    """The 95th percentile of ``UsageEvent.duration_ms`` of the events ``joined(query)`` selects,
+    per value of each column of ``groups`` (None: every event together, under ``"all"``), by the
+    nearest-rank method: the value at rank ⌈0.95 × n⌉ of the n durations sorted ascending.
+
+    One read of the durations for every grouping, sorted here with numpy, instead of a count and
+    a sorted ``OFFSET`` query per group (the cost of a report at millions of events).
+    """
+    import numpy as np
+    import pandas as pd
+
+    if session.get_bind().dialect.name == "postgresql":
+        return [_percentile_disc(session, joined, group) for group in groups]
+    columns = [group for group in groups if group is not None]
+    # Core, not the ORM session: no ORM row wrapping for the ~10⁶ rows of a busy month
+    rows = session.connection().execute(joined(select(*columns, UsageEvent.duration_ms))).all()
+    if not rows:
+        return [{} for _ in groups]
+    values = list(zip(*rows, strict=True))
+    durations = np.asarray(values[-1], dtype=np.float64)
+    out: list[dict[Any, float]] = []
+    at = 0
+    for group in groups:
+        if group is None:
+            codes, names = np.zeros(len(durations), dtype=np.int64), ["all"]
+        else:
+            codes, names = pd.factorize(pd.Series(values[at], dtype=object), use_na_sentinel=True)
+            at += 1
+        kept = codes >= 0  # events without a value of the group count in no group of it
+        order = np.lexsort((durations[kept], codes[kept]))
+        ranked_durations = durations[kept][order]
+        sizes = np.bincount(codes[kept], minlength=len(names))
+        first = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        ranked: dict[Any, float] = {}
+        for code, name in enumerate(names):
+            n = int(sizes[code])
+            if n:  # ⌈0.95 × n⌉ in integers (equal to math.ceil(0.95 * n) for every n < 2·10⁷)
+                ranked[name] = float(ranked_durations[first[code] + (95 * n + 99) // 100 - 1])
+        out.append(ranked)
+    return out
+
+
+def _percentile_disc(session: Session, joined, group) -> dict[Any, float]:
+    """PostgreSQL's ``percentile_disc(0.95)``: the first value whose position reaches 95 % of
+    the n sorted values, i.e. rank ⌈0.95 × n⌉ (nearest rank), computed in the database."""
+    p95 = func.percentile_disc(0.95).within_group(UsageEvent.duration_ms)
+    if group is None:
+        found = session.execute(joined(select(p95))).scalar()
+        return {} if found is None else {"all": float(found)}
+    query = joined(select(group, p95)).where(group.is_not(None)).group_by(group)
+    return {value: float(found) for value, found in session.execute(query)}
+
+
 def p95_duration(session: Session, as_of: dt.date, population: Population) -> dict[Scope, Values]:
     """95th percentile of action durations in 30 days, nearest-rank method: the value at rank
     ⌈0.95 × n⌉ of the n durations sorted ascending."""
-    out: dict[Scope, Values] = {}
     base = [
         UsageEvent.day >= _start(as_of),
         UsageEvent.day <= as_of,
         UsageEvent.duration_ms.is_not(None),
     ]
-    for grouping in GROUPINGS:
-        label = _label(grouping)
 
-        def joined(query):
-            return (
-                query.select_from(UsageEvent)
-                .outerjoin(PersonAlias, PersonAlias.alias_key == UsageEvent.user_key)
-                .outerjoin(Person, Person.person_key == _resolved_person())
-                .where(*base, population.usage_filter())
-            )
+    def joined(query):
+        return (
+            query.select_from(UsageEvent)
+            .outerjoin(PersonAlias, PersonAlias.alias_key == UsageEvent.user_key)
+            .outerjoin(Person, Person.person_key == _resolved_person())
+            .where(*base, population.usage_filter())
+        )
 
-        counts = joined(select(label, func.count()).group_by(label))
-        if grouping != "all":
-            counts = counts.where(label.is_not(None))
-        for value, n in session.execute(counts).all():
-            rank = math.ceil(0.95 * n)
-            query = joined(select(UsageEvent.duration_ms))
-            if grouping != "all":
-                query = query.where(label == value)
-            found = session.scalar(query.order_by(UsageEvent.duration_ms).offset(rank - 1).limit(1))
+    groups = [None if grouping == "all" else group_column(grouping) for grouping in GROUPINGS]
+    out: dict[Scope, Values] = {}
+    for grouping, ranked in zip(GROUPINGS, nearest_rank_p95(session, joined, groups), strict=True):
+        for value, found in ranked.items():
             out[_scope(grouping, value)] = {"p95_duration_ms": found}
     return out
 

@@ -54,6 +54,9 @@ def vectorize(texts: Sequence[str]) -> Vectors:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
+    if not texts:  # no feedback yet: sklearn refuses an empty matrix
+        empty = sparse.csr_matrix((0, 0))
+        return Vectors(empty, empty, [])
     word_model = TfidfVectorizer(analyzer=analyze, sublinear_tf=True)
     try:
         words = word_model.fit_transform(texts)

@@ -166,6 +166,8 @@ class UsageDaily(Base):
     """
 
     __tablename__ = "usage_daily"
+    # Per-person first/last active day (activation, time to first use) without a full scan.
+    __table_args__ = (Index("ix_usage_daily_person_day", "person_key", "day"),)
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     person_key: Mapped[str] = mapped_column(String(200), primary_key=True)
