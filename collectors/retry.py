@@ -21,11 +21,11 @@ from collectors.base import CollectContext, RowConverter, RowError
 from collectors.kinds import KINDS
 from collectors.privacy import Pseudonymizer
 from collectors.readers import READERS, FileError, RawRow
-from collectors.run import FileOutcome, SourceOutcome
+from collectors.run import FileOutcome, SourceOutcome, close_ledger, open_ledger
 from hypercare.config import Config, SourceConfig
 from metrics.erasure import skip_erased
 from metrics.store import Store
-from metrics.store.models import IngestFile, IngestRun, Quarantine
+from metrics.store.models import IngestRun, Quarantine
 
 
 def _now() -> dt.datetime:
@@ -133,29 +133,11 @@ def _retry_into_store(
     run_id: int,
 ) -> None:
     """Convert and write the rows again under a ledger row of their own, in one transaction."""
-    source = ctx.source
     with store.session() as session:
-        ledger = IngestFile(
-            run_id=run_id,
-            source=source.name,
-            kind=source.kind,
-            path=shown,
-            checksum=f"retry-quarantine:{started.isoformat()}",
-            size_bytes=0,
-            status="ok",
-            started_at=started,
-        )
-        session.add(ledger)
-        session.flush()
-        ctx.file_id = ledger.id
-        ctx.file_state = {}
+        checksum = f"retry-quarantine:{started.isoformat()}"
+        ledger = open_ledger(session, ctx, run_id, shown, checksum, started)
         _retry_rows(session, ctx, header, rows, shown, outcome)
-        ledger.rows_read = outcome.read
-        ledger.accepted = outcome.accepted
-        ledger.duplicates = outcome.duplicates
-        ledger.quarantined = outcome.quarantined
-        ledger.erased = outcome.erased
-        ledger.finished_at = _now()
+        close_ledger(ledger, outcome)
 
 
 def _retry_rows(

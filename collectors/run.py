@@ -156,6 +156,60 @@ def collect(
     return outcomes
 
 
+def open_ledger(
+    session: Session,
+    ctx: CollectContext,
+    run_id: int,
+    path: str,
+    checksum: str,
+    started: dt.datetime,
+    *,
+    size: int = 0,
+    resume: Resume | None = None,
+) -> IngestFile:
+    """The ledger row of a file (or pull) being read; ``ctx`` writes under it from now on."""
+    ledger = IngestFile(
+        run_id=run_id,
+        source=ctx.source.name,
+        kind=ctx.source.kind,
+        path=path,
+        checksum=checksum,
+        size_bytes=size,
+        start_offset=resume.offset if resume else 0,
+        start_line=resume.line if resume else 0,
+        status="ok",
+        started_at=started,
+    )
+    session.add(ledger)
+    session.flush()
+    ctx.file_id = ledger.id
+    ctx.file_state = {}
+    return ledger
+
+
+def close_ledger(ledger: IngestFile, outcome: FileOutcome) -> None:
+    """Write what reading did into its ledger row (read = accepted + duplicates + quarantined)."""
+    ledger.rows_read = outcome.read
+    ledger.accepted = outcome.accepted
+    ledger.duplicates = outcome.duplicates
+    ledger.quarantined = outcome.quarantined
+    ledger.erased = outcome.erased
+    ledger.finished_at = _now()
+
+
+def store_refusal(exc: DataError | IntegrityError, shown: str, what: str) -> str:
+    """The message of a value the store refused (a bug or an unforeseen input)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return f"{shown}: the store refused {what} ({reason})"
+
+
+def release_context(ctx: CollectContext) -> None:
+    """Forget what one file's reading left in ``ctx`` (whether it succeeded or not)."""
+    ctx.file_id = None
+    ctx.touched_days.clear()
+    ctx.roster_changed = False
+
+
 def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> FileOutcome:
     """Read one file into the store in one transaction; never raises for bad input."""
     shown = _display_path(ctx.config, path)
@@ -185,31 +239,13 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
     try:
         with store.session() as session:
             _lock_source(session, source.name)
-            ledger = IngestFile(
-                run_id=run_id,
-                source=source.name,
-                kind=source.kind,
-                path=shown,
-                checksum=checksum,
-                size_bytes=size,
-                start_offset=resume.offset if resume else 0,
-                start_line=resume.line if resume else 0,
-                status="ok",
-                started_at=started,
+            ledger = open_ledger(
+                session, ctx, run_id, shown, checksum, started, size=size, resume=resume
             )
-            session.add(ledger)
-            session.flush()
             if _read_meanwhile(session, source.name, checksum, ledger.id):
                 raise _AlreadyRead
-            ctx.file_id = ledger.id
-            ctx.file_state = {}
             _read_into(session, ctx, path, shown, outcome, resume)
-            ledger.rows_read = outcome.read
-            ledger.accepted = outcome.accepted
-            ledger.duplicates = outcome.duplicates
-            ledger.quarantined = outcome.quarantined
-            ledger.erased = outcome.erased
-            ledger.finished_at = _now()
+            close_ledger(ledger, outcome)
     except _AlreadyRead:
         return FileOutcome(shown, "skipped")
     except FileError as exc:
@@ -219,13 +255,10 @@ def collect_file(store: Store, ctx: CollectContext, path: Path, run_id: int) -> 
         return _record_failure(store, ctx, shown, checksum, size, run_id, started, message)
     except (DataError, IntegrityError) as exc:
         # A value the store refuses (a bug or an unforeseen input): the file fails, the run goes on.
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        message = f"{shown}: the store refused a row of this file ({reason})"
+        message = store_refusal(exc, shown, "a row of this file")
         return _record_failure(store, ctx, shown, checksum, size, run_id, started, message)
     finally:
-        ctx.file_id = None
-        ctx.touched_days.clear()
-        ctx.roster_changed = False
+        release_context(ctx)
     assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
     return outcome
 
@@ -278,20 +311,7 @@ def collect_sql(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
                 since = f"watermark >= {cursor.value}"
             state = read_sql(source, ctx.config.base_dir, cursor)
             outcome.path = label = state.label
-            ledger = IngestFile(
-                run_id=run_id,
-                source=source.name,
-                kind=source.kind,
-                path=label,
-                checksum=since[:200],
-                size_bytes=0,
-                status="ok",
-                started_at=started,
-            )
-            session.add(ledger)
-            session.flush()
-            ctx.file_id = ledger.id
-            ctx.file_state = {}
+            ledger = open_ledger(session, ctx, run_id, label, since[:200], started)
             _read_rows(session, ctx, state.reading, label, outcome, READERS["sql"])
             if state.highest is not None and (
                 cursor is None or _later(state.highest, cursor.python())
@@ -308,22 +328,14 @@ def collect_sql(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
                     row = SourceCursor(source=source.name)
                     session.add(row)
                 row.value_type, row.value, row.updated_at = new.value_type, new.value, _now()
-            ledger.rows_read = outcome.read
-            ledger.accepted = outcome.accepted
-            ledger.duplicates = outcome.duplicates
-            ledger.quarantined = outcome.quarantined
-            ledger.erased = outcome.erased
-            ledger.finished_at = _now()
+            close_ledger(ledger, outcome)
     except FileError as exc:
         return _record_failure(store, ctx, label, since[:200], 0, run_id, started, str(exc))
     except (DataError, IntegrityError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        message = f"{label}: the store refused a row of this source ({reason})"
+        message = store_refusal(exc, label, "a row of this source")
         return _record_failure(store, ctx, label, since[:200], 0, run_id, started, message)
     finally:
-        ctx.file_id = None
-        ctx.touched_days.clear()
-        ctx.roster_changed = False
+        release_context(ctx)
     assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
     return outcome
 
@@ -460,10 +472,6 @@ def _read_rows(
         outcome.quarantined += len(bad)
         if ctx.progress is not None:
             ctx.progress(shown, outcome.read)
-    if outcome.erased and ctx.file_id is not None:  # whichever path made the ledger row
-        ledger = session.get(IngestFile, ctx.file_id)
-        if ledger is not None:
-            ledger.erased = outcome.erased
     if finish:
         kind.after_file(session, ctx)
 

@@ -189,8 +189,18 @@ def pull(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
     """``Format.pull`` of ``prometheus``: the complete periods since the cursor, their rows and
     the new cursor in one transaction."""
     from collectors.readers import READERS
-    from collectors.run import FileOutcome, _lock_source, _now, _read_rows, _record_failure
-    from metrics.store.models import IngestFile, SourceCursor
+    from collectors.run import (
+        FileOutcome,
+        _lock_source,
+        _now,
+        _read_rows,
+        _record_failure,
+        close_ledger,
+        open_ledger,
+        release_context,
+        store_refusal,
+    )
+    from metrics.store.models import SourceCursor
 
     source = ctx.source
     options: PrometheusOptions = source.options
@@ -218,20 +228,7 @@ def pull(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
             else:
                 begin = _floor(now - options.start, options.step) + options.step
                 since = f"periods ending from {_iso(begin)}"
-            ledger = IngestFile(
-                run_id=run_id,
-                source=source.name,
-                kind=source.kind,
-                path=label,
-                checksum=since[:200],
-                size_bytes=0,
-                status="ok",
-                started_at=started,
-            )
-            session.add(ledger)
-            session.flush()
-            ctx.file_id = ledger.id
-            ctx.file_state = {}
+            ledger = open_ledger(session, ctx, run_id, label, since[:200], started)
             if begin <= end:
                 requests = query_range(client, options, options.requests, begin, end)
                 errors = query_range(client, options, options.errors, begin, end)
@@ -246,21 +243,14 @@ def pull(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
                         session.add(row)
                     row.value_type, row.value = "datetime", _iso(newest)
                     row.updated_at = _now()
-            ledger.rows_read = outcome.read
-            ledger.accepted = outcome.accepted
-            ledger.duplicates = outcome.duplicates
-            ledger.quarantined = outcome.quarantined
-            ledger.finished_at = _now()
+            close_ledger(ledger, outcome)
     except (PullError, FileError) as exc:
         return _record_failure(store, ctx, label, since[:200], 0, run_id, started, str(exc))
     except (DataError, IntegrityError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        message = f"{label}: the store refused a count of this source ({reason})"
+        message = store_refusal(exc, label, "a count of this source")
         return _record_failure(store, ctx, label, since[:200], 0, run_id, started, message)
     finally:
-        ctx.file_id = None
-        ctx.touched_days.clear()
-        ctx.roster_changed = False
+        release_context(ctx)
     assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
     return outcome
 

@@ -577,8 +577,12 @@ def pull(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
         _now,
         _read_rows,
         _record_failure,
+        close_ledger,
+        open_ledger,
+        release_context,
+        store_refusal,
     )
-    from metrics.store.models import IngestFile, SourceCursor
+    from metrics.store.models import SourceCursor
 
     source = ctx.source
     options: HttpOptions = source.options
@@ -609,19 +613,7 @@ def pull(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
             spec = options.cursor
             if spec is not None:
                 params, since = _cursor_params(options, spec, stored, params)
-            ledger = IngestFile(
-                run_id=run_id,
-                source=source.name,
-                kind=source.kind,
-                path=label,
-                checksum=since[:200],
-                size_bytes=0,
-                status="ok",
-                started_at=started,
-            )
-            session.add(ledger)
-            session.flush()
-            ctx.file_id = ledger.id
+            ledger = open_ledger(session, ctx, run_id, label, since[:200], started)
             state = PullState()
             transform = _transform(options)
             header: dict[str, None] = dict.fromkeys(options.header)
@@ -663,22 +655,14 @@ def pull(store: Store, ctx: CollectContext, run_id: int) -> FileOutcome:
                 )
             _store_cursor(session, source.name, spec, state, stored, SourceCursor, _now())
             ledger.size_bytes = bytes_read
-            ledger.rows_read = outcome.read
-            ledger.accepted = outcome.accepted
-            ledger.duplicates = outcome.duplicates
-            ledger.quarantined = outcome.quarantined
-            ledger.erased = outcome.erased
-            ledger.finished_at = _now()
+            close_ledger(ledger, outcome)
     except (PullError, FileError) as exc:
         return _record_failure(store, ctx, label, since[:200], 0, run_id, started, str(exc))
     except (DataError, IntegrityError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        message = f"{label}: the store refused a record of this source ({reason})"
+        message = store_refusal(exc, label, "a record of this source")
         return _record_failure(store, ctx, label, since[:200], 0, run_id, started, message)
     finally:
-        ctx.file_id = None
-        ctx.touched_days.clear()
-        ctx.roster_changed = False
+        release_context(ctx)
     assert outcome.read == outcome.accepted + outcome.duplicates + outcome.quarantined
     return outcome
 
