@@ -9,6 +9,7 @@ where a missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -51,6 +52,42 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def serving(config: Path, directory: Path, key: str) -> Iterator[str]:
+    """``hypercare serve --config config`` on a free port of the loopback, with ``key`` as the
+    secret key; yields its URL once it listens, stops it afterwards."""
+    env = dict(os.environ, HYPERCARE_SECRET_KEY=key)
+    env.pop("HYPERCARE_DB_URL", None)
+    port = _free_port()
+    command = [str(Path(sys.executable).parent / "hypercare"), "serve", "--config", str(config)]
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=directory,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"hypercare serve stopped: {output[-2000:]}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        else:
+            pytest.fail("hypercare serve did not listen within 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     try:
@@ -74,44 +111,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from hypercare.demo.build import build_demo
 
     directory = tmp_path_factory.mktemp("e2e-demo")
-    env = dict(os.environ, HYPERCARE_SECRET_KEY="e2e-test-key")
-    env.pop("HYPERCARE_DB_URL", None)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HYPERCARE_SECRET_KEY", "e2e-test-key")
         mp.delenv("HYPERCARE_DB_URL", raising=False)
         result = build_demo(directory, today=DEMO_DAY, echo=lambda _: None)
-    port = _free_port()
-    command = [
-        str(Path(sys.executable).parent / "hypercare"),
-        "serve",
-        "--config",
-        str(result.config_path),
-        "--port",
-        str(port),
-    ]
-    process = subprocess.Popen(
-        command, cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"hypercare serve stopped: {output[-2000:]}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.3)
-        else:
-            pytest.fail("hypercare serve did not listen within 60 s")
+    with serving(result.config_path, directory, "e2e-test-key") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _open(page, url: str) -> None:

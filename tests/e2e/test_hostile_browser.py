@@ -8,53 +8,19 @@ character for character.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hostile_company import OTHER_SUBJECT, SCRIPT, WAVE, build_hostile_company
-from test_browser import READY, _free_port, browser  # noqa: F401  (the browser fixture)
+from test_browser import READY, browser, serving  # noqa: F401  (the browser fixture)
 
 
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("e2e-hostile")
     config = build_hostile_company(directory)
-    env = dict(os.environ, HYPERCARE_SECRET_KEY="dashboard-test-key")
-    env.pop("HYPERCARE_DB_URL", None)
-    port = _free_port()
-    command = [str(Path(sys.executable).parent / "hypercare"), "serve", "--config", str(config)]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        cwd=directory,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"hypercare serve stopped: {output[-2000:]}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.3)
-        else:
-            pytest.fail("hypercare serve did not listen within 60 s")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with serving(config, directory, "dashboard-test-key") as url:
+        yield url
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from metrics.store import open_store
 from metrics.store.models import PulseUse, SurveyAnswer, SurveyResponse
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_browser import ARTIFACTS, READY, _free_port, browser  # noqa: F401
+from test_browser import ARTIFACTS, READY, browser, serving  # noqa: F401
 
 HYPERCARE = str(Path(sys.executable).parent / "hypercare")
 KEY = "e2e-pulse-key"
@@ -58,38 +58,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         mp.setenv("HYPERCARE_SECRET_KEY", KEY)
         mp.delenv("HYPERCARE_DB_URL", raising=False)
         result = build_demo(directory, echo=lambda _: None)
-    port = _free_port()
-    env = dict(os.environ, HYPERCARE_SECRET_KEY=KEY)
-    env.pop("HYPERCARE_DB_URL", None)
-    process = subprocess.Popen(
-        [HYPERCARE, "serve", "--config", str(result.config_path), "--port", str(port)],
-        cwd=directory,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    import socket
-    import time
-
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"hypercare serve stopped: {output[-2000:]}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.3)
-        else:
-            pytest.fail("hypercare serve did not listen within 60 s")
-        yield f"http://127.0.0.1:{port}", result.config_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with serving(result.config_path, directory, KEY) as url:
+        yield url, result.config_path
 
 
 def _links(config: Path, round_key: str, server: str) -> list[str]:
