@@ -54,11 +54,9 @@ def _differences(row: dict[str, Any]) -> int:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _latest(store_url: str) -> list[dict[str, Any]]:
-    store = get_store(store_url)
-    rows = latest_results(store)
+    rows = latest_results(get_store(store_url))
     for row in rows:
-        first = history(store, row["entity"], limit=None)[:1]
-        row["initial_differences"] = _differences(first[0]) if first else None
+        row["initial_differences"] = _differences(row["initial"])
     return rows
 
 

@@ -78,24 +78,33 @@ def _as_dict(row: ReconcileResult) -> dict[str, Any]:
 
 def latest_results(store: Store) -> list[dict[str, Any]]:
     """Each entity's latest result (by name), with ``previous_status`` (None on its first run),
-    ``runs`` (how many runs checked it) and ``detail`` (the entity's full JSON)."""
+    ``runs`` (how many runs checked it), ``detail`` (the entity's full JSON) and ``initial`` (its
+    first result, the initial audit, without detail)."""
     with store.session() as session:
         latest = (
             select(
                 ReconcileResult.entity,
                 func.max(ReconcileResult.id).label("last_id"),
+                func.min(ReconcileResult.id).label("first_id"),
                 func.count(ReconcileResult.id).label("runs"),
             )
             .group_by(ReconcileResult.entity)
             .subquery()
         )
         rows = session.execute(
-            select(ReconcileResult, latest.c.runs)
+            select(ReconcileResult, latest.c.runs, latest.c.first_id)
             .join(latest, ReconcileResult.id == latest.c.last_id)
             .order_by(ReconcileResult.entity)
         ).all()
+        first_ids = [first_id for _, _, first_id in rows]
+        initial = {
+            row.id: _as_dict(row)
+            for row in session.scalars(
+                select(ReconcileResult).where(ReconcileResult.id.in_(first_ids))
+            )
+        }
         out = []
-        for row, runs in rows:
+        for row, runs, first_id in rows:
             previous = session.scalar(
                 select(ReconcileResult.status)
                 .where(ReconcileResult.entity == row.entity, ReconcileResult.id < row.id)
@@ -104,7 +113,10 @@ def latest_results(store: Store) -> list[dict[str, Any]]:
             )
             entry = _as_dict(row)
             entry.update(
-                previous_status=previous, runs=int(runs), detail=json.loads(row.detail or "{}")
+                previous_status=previous,
+                runs=int(runs),
+                detail=json.loads(row.detail or "{}"),
+                initial=initial[first_id],
             )
             out.append(entry)
         return out
