@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard.data import TTL_SECONDS, get_store, require
 from metrics.reconcile import history, latest_results
+from metrics.reconcile_store import differences, drifted
 from metrics.viewer import Viewer
 
 if TYPE_CHECKING:
@@ -45,19 +46,9 @@ def configured(config: Config) -> bool:
     return config.sections.get("reconciliation") is not None
 
 
-def _differences(row: dict[str, Any]) -> int:
-    dups = row.get("duplicate_keys") or {}
-    return sum(int(row.get(k) or 0) for k in ("missing_in_new", "extra_in_new", "changed")) + sum(
-        int(v or 0) for v in dups.values()
-    )
-
-
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _latest(store_url: str) -> list[dict[str, Any]]:
-    rows = latest_results(get_store(store_url))
-    for row in rows:
-        row["initial_differences"] = _differences(row["initial"])
-    return rows
+    return latest_results(get_store(store_url))
 
 
 def entities(config: Config, viewer: Viewer) -> pd.DataFrame:
@@ -66,19 +57,12 @@ def entities(config: Config, viewer: Viewer) -> pd.DataFrame:
     require(viewer, *READERS)
     out = []
     for row in _latest(config.store_url):
-        differences = _differences(row)
-        initial = row["initial_differences"]
-        failing = row["status"] == "fail"
         out.append(
             {
                 "entity": row["entity"],
                 "status": row["status"],
                 "previous_status": row["previous_status"],
-                "drift": failing
-                and (
-                    row["previous_status"] == "pass"
-                    or (initial is not None and differences > initial)
-                ),
+                "drift": drifted(row, row["initial"]),
                 "checked_at": row["checked_at"],
                 "runs": row["runs"],
                 "rows_legacy": row["rows"]["legacy"],
@@ -87,8 +71,8 @@ def entities(config: Config, viewer: Viewer) -> pd.DataFrame:
                 "extra_in_new": row["extra_in_new"],
                 "changed": row["changed"],
                 "duplicates": sum(int(v or 0) for v in row["duplicate_keys"].values()),
-                "differences": differences,
-                "initial_differences": initial,
+                "differences": differences(row),
+                "initial_differences": differences(row["initial"]),
                 "message": row["message"] or "",
             }
         )
@@ -117,7 +101,7 @@ def entity_history(config: Config, viewer: Viewer, entity: str) -> pd.DataFrame:
             "run_id": row["run_id"],
             "checked_at": row["checked_at"],
             "status": row["status"],
-            "differences": _differences(row),
+            "differences": differences(row),
             "rows_legacy": row["rows"]["legacy"],
             "rows_new": row["rows"]["new"],
         }

@@ -58,7 +58,22 @@ def save_run(
         return run.id
 
 
-def _as_dict(row: ReconcileResult) -> dict[str, Any]:
+def differences(result: dict[str, Any]) -> int:
+    """A result's differences: keys missing in new, extra in new, changed, duplicated."""
+    dups = result.get("duplicate_keys") or {}
+    counted = ("missing_in_new", "extra_in_new", "changed")
+    return sum(int(result.get(k) or 0) for k in counted) + sum(int(v or 0) for v in dups.values())
+
+
+def drifted(latest: dict[str, Any], initial: dict[str, Any]) -> bool:
+    """A new drift: the latest result fails, and the initial audit passed or had fewer
+    differences (discrepancies known and accepted at the initial audit are not a drift)."""
+    return latest["status"] == "fail" and (
+        initial["status"] == "pass" or differences(latest) > differences(initial)
+    )
+
+
+def result_dict(row: ReconcileResult) -> dict[str, Any]:
     at = row.finished_at
     if at is not None and at.tzinfo is None:  # SQLite hands back naive UTC
         at = at.replace(tzinfo=dt.UTC)
@@ -98,7 +113,7 @@ def latest_results(store: Store) -> list[dict[str, Any]]:
         ).all()
         first_ids = [first_id for _, _, first_id in rows]
         initial = {
-            row.id: _as_dict(row)
+            row.id: result_dict(row)
             for row in session.scalars(
                 select(ReconcileResult).where(ReconcileResult.id.in_(first_ids))
             )
@@ -111,7 +126,7 @@ def latest_results(store: Store) -> list[dict[str, Any]]:
                 .order_by(ReconcileResult.id.desc())
                 .limit(1)
             )
-            entry = _as_dict(row)
+            entry = result_dict(row)
             entry.update(
                 previous_status=previous,
                 runs=int(runs),
@@ -133,4 +148,4 @@ def history(store: Store, entity: str, limit: int | None = None) -> list[dict[st
         if limit is not None:
             query = query.limit(limit)
         rows = session.scalars(query).all()
-        return [_as_dict(row) for row in reversed(rows)]
+        return [result_dict(row) for row in reversed(rows)]

@@ -35,6 +35,7 @@ from metrics.alerts import notify
 from metrics.alerts.rules import AlertsConfig, Rule, is_pattern
 from metrics.alerts.state import FIRING, NORMAL, PENDING, RESOLVED, Check, Status, step
 from metrics.kpis import KPIS, meets_target, target_for
+from metrics.reconcile_store import differences, drifted, result_dict
 from metrics.scopes import Scope, publishable_population
 from metrics.store import Store
 from metrics.store.models import (
@@ -301,27 +302,19 @@ def find_reconcile(
     return findings, skipped
 
 
-def _differences(row: ReconcileResult) -> int:
-    return (
-        (row.missing_in_new or 0)
-        + (row.extra_in_new or 0)
-        + (row.changed or 0)
-        + (row.duplicates_legacy or 0)
-        + (row.duplicates_new or 0)
-    )
-
-
-def _audit_finding(rule: Rule, row: ReconcileResult, initial: ReconcileResult) -> Finding:
+def _audit_finding(rule: Rule, row: ReconcileResult, initial_row: ReconcileResult) -> Finding:
+    latest, initial = result_dict(row), result_dict(initial_row)
     scope = f"entity:{row.entity}"
-    value, baseline = _differences(row), _differences(initial)
+    value, baseline = differences(latest), differences(initial)
+    dups = latest["duplicate_keys"]
     detail: dict[str, Any] = {
         "status": row.status,
         "trigger": rule.trigger,
         "missing_in_new": row.missing_in_new,
         "extra_in_new": row.extra_in_new,
         "changed": row.changed,
-        "duplicates": (row.duplicates_legacy or 0) + (row.duplicates_new or 0),
-        "initial_status": initial.status,
+        "duplicates": (dups["legacy"] or 0) + (dups["new"] or 0),
+        "initial_status": initial["status"],
         "initial_differences": baseline,
         "run_id": row.run_id,
     }
@@ -331,11 +324,7 @@ def _audit_finding(rule: Rule, row: ReconcileResult, initial: ReconcileResult) -
             return Finding(rule, scope, Check(True), float(value), float(baseline), detail)
         note = f"the audit could not run: {row.message or 'error'}"
         return Finding(rule, scope, Check(None), None, float(baseline), detail, note)
-    failing = row.status != "pass"
-    if rule.trigger == "drift":
-        fired = failing and (initial.status == "pass" or value > baseline)
-    else:
-        fired = failing
+    fired = drifted(latest, initial) if rule.trigger == "drift" else row.status != "pass"
     return Finding(rule, scope, Check(fired), float(value), float(baseline), detail)
 
 
