@@ -115,6 +115,11 @@ def small_features(
 
 
 def _p95(session: Session, as_of: dt.date, population: Population) -> dict[str, float | None]:
+    from metrics.usage_kpis import feature_p95_key
+
+    found = session.info.get(feature_p95_key(as_of, population))
+    if found is not None:  # the snapshot's p95_duration read them already
+        return found
     person = func.coalesce(PersonAlias.person_key, UsageEvent.user_key)
 
     def joined(query):

@@ -298,11 +298,20 @@ def p95_duration(session: Session, as_of: dt.date, population: Population) -> di
         )
 
     groups = [None if grouping == "all" else group_column(grouping) for grouping in GROUPINGS]
+    *per_grouping, per_feature = nearest_rank_p95(session, joined, [*groups, UsageEvent.feature])
+    # The same read gives each feature's p95: kept for the feature scopes' calculator of this
+    # snapshot (metrics.feature_kpis), which would otherwise read the 30 days of events again.
+    session.info[feature_p95_key(as_of, population)] = {k: v for k, v in per_feature.items() if k}
     out: dict[Scope, Values] = {}
-    for grouping, ranked in zip(GROUPINGS, nearest_rank_p95(session, joined, groups), strict=True):
+    for grouping, ranked in zip(GROUPINGS, per_grouping, strict=True):
         for value, found in ranked.items():
             out[_scope(grouping, value)] = {"p95_duration_ms": found}
     return out
+
+
+def feature_p95_key(as_of: dt.date, population: Population) -> tuple:
+    """Where ``p95_duration`` leaves each feature's p95 in ``session.info``."""
+    return ("feature_p95", as_of, population)
 
 
 def app_errors_per_1k(
