@@ -26,8 +26,8 @@ from sqlalchemy import Integer, and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from metrics.scopes import Population, Scope
-from metrics.store.models import Person, PersonAlias, UsageDailyFeature, UsageEvent
-from metrics.usage_kpis import nearest_rank_p95
+from metrics.store.models import Person, UsageDailyFeature
+from metrics.usage_kpis import nearest_rank_p95, window_durations
 
 WINDOWS = {"dau": 1, "wau": 7, "mau": 30}
 RATE_DAYS = 30
@@ -120,25 +120,10 @@ def _p95(session: Session, as_of: dt.date, population: Population) -> dict[str, 
     found = session.info.get(feature_p95_key(as_of, population))
     if found is not None:  # the snapshot's p95_duration read them already
         return found
-    person = func.coalesce(PersonAlias.person_key, UsageEvent.user_key)
-
-    def joined(query):
-        return (
-            query.select_from(UsageEvent)
-            .outerjoin(PersonAlias, PersonAlias.alias_key == UsageEvent.user_key)
-            .outerjoin(Person, Person.person_key == person)
-            .where(
-                UsageEvent.day >= _start(as_of, RATE_DAYS),
-                UsageEvent.day <= as_of,
-                UsageEvent.duration_ms.is_not(None),
-                UsageEvent.feature.is_not(None),
-                UsageEvent.feature != "",
-                population.usage_filter(),
-            )
-        )
-
-    # One window query over the features (a sorted OFFSET query per feature was the cost).
-    return nearest_rank_p95(session, joined, [UsageEvent.feature])[0]
+    durations, (by_feature,) = window_durations(
+        session, _start(as_of, RATE_DAYS), as_of, population, [UsageDailyFeature.feature]
+    )
+    return nearest_rank_p95(durations, [by_feature])[0]
 
 
 def feature_kpis(

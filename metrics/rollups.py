@@ -10,14 +10,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, and_, case, delete, func, insert, select
+from sqlalchemy import Integer, Text, and_, case, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.store.models import PersonAlias, UsageDaily, UsageDailyFeature, UsageEvent
 
 
-def _rollup_select(day_filter, by_feature: bool = False):
-    """Events grouped per local day and person (and feature and action)."""
+def durations_text(dialect: str) -> ColumnElement[str]:
+    """The group's ``duration_ms`` as comma-separated text that parses back to the same floats
+    (NULL when no event of the group has one): SQLite's ``%!.17g`` and PostgreSQL's float8 text
+    (shortest exact form since PostgreSQL 12) both round-trip a double."""
+    if dialect == "postgresql":
+        return func.string_agg(cast(UsageEvent.duration_ms, Text), ",")
+    as_text = func.printf("%!.17g", UsageEvent.duration_ms)  # printf gives '0' for NULL
+    return func.group_concat(case((UsageEvent.duration_ms.is_not(None), as_text)), ",")
+
+
+def _rollup_select(day_filter, by_feature: bool = False, dialect: str = "sqlite"):
+    """Events grouped per local day and person (and feature and action, with their durations)."""
     person = func.coalesce(PersonAlias.person_key, UsageEvent.user_key)
     keys = [UsageEvent.day, person]
     if by_feature:
@@ -28,6 +39,7 @@ def _rollup_select(day_filter, by_feature: bool = False):
             func.count(),
             func.sum(case((UsageEvent.outcome == "ok", 1), else_=0)).cast(Integer),
             func.sum(case((UsageEvent.outcome == "error", 1), else_=0)).cast(Integer),
+            *([durations_text(dialect)] if by_feature else []),
         )
         .select_from(UsageEvent)
         .outerjoin(PersonAlias, PersonAlias.alias_key == UsageEvent.user_key)
@@ -56,8 +68,8 @@ def refresh_days(session: Session, days: Iterable[dt.date]) -> int:
     counts = ["events", "ok_events", "error_events"]
     session.execute(
         insert(UsageDailyFeature).from_select(
-            ["day", "person_key", "feature", "action", *counts],
-            _rollup_select(in_days, by_feature=True),
+            ["day", "person_key", "feature", "action", *counts, "durations"],
+            _rollup_select(in_days, by_feature=True, dialect=session.get_bind().dialect.name),
         )
     )
     # The per-person rollup sums the per-feature one just written (its primary key starts with

@@ -181,6 +181,10 @@ class UsageDailyFeature(Base):
 
     ``action`` keeps the action too, since core features are often configured as actions
     (``invoice.create``); refreshed with ``usage_daily`` for the days new data touched.
+    ``durations`` lists the row's events' ``duration_ms`` as comma-separated text, in no set
+    order, that reads back to the same floats (NULL when none has one), so that a 95th percentile
+    over 30 days reads one row per person, day and action instead of every event
+    (``metrics.usage_kpis``).
     """
 
     __tablename__ = "usage_daily_feature"
@@ -192,6 +196,7 @@ class UsageDailyFeature(Base):
     events: Mapped[int] = mapped_column(Integer)
     ok_events: Mapped[int] = mapped_column(Integer)
     error_events: Mapped[int] = mapped_column(Integer)
+    durations: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ErrorEvent(Base):

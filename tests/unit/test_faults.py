@@ -227,6 +227,14 @@ def run_collect(config: Path, url: str | None = None) -> subprocess.CompletedPro
     )
 
 
+# Comma-separated lists whose order the database chooses (group_concat, string_agg).
+UNORDERED = {("usage_daily_feature", "durations")}
+
+
+def _sorted_list(value: str | None) -> str:
+    return repr(value) if value is None else repr(sorted(float(v) for v in value.split(",")))
+
+
 def canonical(url: str) -> dict[str, list[tuple[str, ...]]]:
     """Every data table's rows, sorted, without the columns that name a run."""
     engine = make_engine(url)
@@ -256,7 +264,11 @@ def canonical(url: str) -> dict[str, list[tuple[str, ...]]]:
                 for alias, on in joins:
                     query = query.join(alias, on)
                 rows = conn.execute(query).all()
-                dump[table.name] = sorted(tuple(repr(v) for v in row) for row in rows)
+                lists = [i for i, c in enumerate(columns) if (table.name, c.name) in UNORDERED]
+                dump[table.name] = sorted(
+                    tuple(_sorted_list(v) if i in lists else repr(v) for i, v in enumerate(row))
+                    for row in rows
+                )
     finally:
         engine.dispose()
     return dump
