@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import String, case, distinct, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from metrics.scopes import ALL, Population, Scope, group_column, licensed_counts
@@ -34,6 +34,10 @@ def _grouped(grouping: str):
     return group_column(grouping)
 
 
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def has_usage(session: Session, as_of: dt.date | None = None) -> bool:
     """Whether the store holds any usage (on or before ``as_of``)."""
     query = select(UsageDaily.day).limit(1)
@@ -49,60 +53,21 @@ def _scope(grouping: str, value: Any) -> Scope:
 def user_kpis(
     session: Session, as_of: dt.date, population: Population | None = None
 ) -> dict[Scope, Values]:
-    """The user-count KPIs of every scope on ``as_of``, over ``population`` (default: everyone)."""
+    """The user-count KPIs of every scope on ``as_of``, over ``population`` (default: everyone).
+
+    DAU / WAU / MAU and licensed WAU come from the same person × day read of the rollup as the
+    daily series (``_window_counts`` of one day), activation from each licensed person's first
+    active day since their go-live (``_first_uses``).
+    """
     population = population or Population()
     licensed = licensed_counts(session, population.people_filter())
     any_usage = has_usage(session, as_of)
     counts: dict[Scope, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    start = {code: as_of - dt.timedelta(days=days - 1) for code, days in WINDOWS.items()}
-    for grouping in ("all", "team", "wave"):
-        label = _grouped(grouping)
-        in_window = {
-            code: func.count(distinct(case((UsageDaily.day >= start[code], UsageDaily.person_key))))
-            for code in ("dau", "wau")
-        }
-        query = (
-            select(
-                label,
-                in_window["dau"],
-                in_window["wau"],
-                func.count(distinct(UsageDaily.person_key)),
-                func.count(
-                    distinct(
-                        case(
-                            (
-                                and_(UsageDaily.day >= start["wau"], Person.licensed),
-                                UsageDaily.person_key,
-                            )
-                        )
-                    )
-                ),
-            )
-            .select_from(UsageDaily)
-            .outerjoin(Person, Person.person_key == UsageDaily.person_key)
-            .where(UsageDaily.day >= start["mau"], UsageDaily.day <= as_of)
-            .where(population.usage_filter())
-            .group_by(label)
-        )
-        if grouping != "all":
-            query = query.where(label.is_not(None))
-        for value, dau, wau, mau, wau_licensed in session.execute(query):
-            c = counts[_scope(grouping, value)]
-            c.update(dau=dau, wau=wau, mau=mau, wau_licensed=wau_licensed)
-        activated = (
-            select(label, func.count(distinct(Person.person_key)))
-            .select_from(Person)
-            .join(UsageDaily, UsageDaily.person_key == Person.person_key)
-            .where(
-                Person.licensed,
-                population.people_filter(),
-                UsageDaily.day <= as_of,
-                or_(Person.go_live.is_(None), UsageDaily.day >= Person.go_live),
-            )
-            .group_by(label)
-        )
-        for value, n in session.execute(activated):
-            counts[_scope(grouping, value)]["activated"] = n
+    groupings = ("all", "team", "wave")
+    for (_, scope), found in _window_counts(session, as_of, as_of, groupings, population).items():
+        counts[scope].update(found)
+    for scope, firsts in _first_uses(session, population, as_of).items():
+        counts[scope]["activated"] = len(firsts)
 
     result: dict[Scope, Values] = {}
     for scope in sorted(set(licensed) | {ALL}):
@@ -117,6 +82,35 @@ def user_kpis(
             "activation_rate": _ratio(c["activated"], n) if any_usage else None,
         }
     return result
+
+
+def _first_uses(
+    session: Session, population: Population, end: dt.date | None = None
+) -> dict[Scope, list[dt.date]]:
+    """Per scope (all, team, wave): the first active day since go-live (on or before ``end``) of
+    each licensed person of ``population`` who has one."""
+    query = (
+        select(Person.team, Person.wave, func.min(UsageDaily.day))
+        .select_from(Person)
+        .join(UsageDaily, UsageDaily.person_key == Person.person_key)
+        .where(
+            Person.licensed,
+            population.people_filter(),
+            or_(Person.go_live.is_(None), UsageDaily.day >= Person.go_live),
+        )
+        .group_by(Person.person_key, Person.team, Person.wave)
+    )
+    if end is not None:
+        query = query.where(UsageDaily.day <= end)
+    firsts: dict[Scope, list[dt.date]] = defaultdict(list)
+    for team, wave, first in session.execute(query):
+        first = _as_date(first)
+        firsts[ALL].append(first)
+        if team is not None:
+            firsts[Scope("team", team)].append(first)
+        if wave is not None:
+            firsts[Scope("wave", wave)].append(first)
+    return firsts
 
 
 def not_in_roster(session: Session, as_of: dt.date) -> dict[str, int] | None:
@@ -164,23 +158,7 @@ def daily_series(
     counts = _window_counts(session, start, end, groupings, population)
 
     # Activation over time: each licensed person's first active day since their go-live.
-    first_use = (
-        select(Person.person_key, Person.team, Person.wave, func.min(UsageDaily.day))
-        .join(UsageDaily, UsageDaily.person_key == Person.person_key)
-        .where(
-            Person.licensed,
-            population.people_filter(),
-            or_(Person.go_live.is_(None), UsageDaily.day >= Person.go_live),
-        )
-        .group_by(Person.person_key, Person.team, Person.wave)
-    )
-    firsts: dict[Scope, list[dt.date]] = defaultdict(list)
-    for _, team, wave, first in session.execute(first_use):
-        first = _as_date(first)
-        firsts[ALL].append(first)
-        firsts[Scope("team", team)].append(first)
-        if wave is not None:
-            firsts[Scope("wave", wave)].append(first)
+    firsts = _first_uses(session, population)
 
     rows: list[dict[str, Any]] = []
     scopes = [s for s in sorted(licensed) if s.kind in groupings]
@@ -216,34 +194,45 @@ def _window_counts(
     ``start`` − 29 days to ``end``: a person × day activity matrix whose running sums give every
     sliding window (a SQL join of each day with its 30 days grew with days × people-days)."""
     import numpy as np
+    import pandas as pd
 
     origin = start - dt.timedelta(days=WINDOWS["mau"] - 1)
     width = (end - origin).days + 1
-    rows = session.execute(
-        select(UsageDaily.day, UsageDaily.person_key, Person.team, Person.wave, Person.licensed)
-        .select_from(UsageDaily)
-        .outerjoin(Person, Person.person_key == UsageDaily.person_key)
-        .where(UsageDaily.day >= origin, UsageDaily.day <= end, population.usage_filter())
-    ).all()
-    index: dict[str, int] = {}
-    labels: dict[str, list[Any]] = {"all": [], "team": [], "wave": []}
-    licensed: list[bool] = []
-    cells: list[tuple[int, int]] = []
-    for day, person, team, wave, is_licensed in rows:
-        at = index.get(person)
-        if at is None:
-            at = index[person] = len(index)
-            labels["all"].append("all")
-            labels["team"].append(team)
-            labels["wave"].append(wave)
-            licensed.append(bool(is_licensed))
-        cells.append((at, (_as_date(day) - origin).days))
+    # Core rows, and on SQLite the days as their ISO text, converted by numpy in one go
+    day = type_coerce(UsageDaily.day, String) if _is_sqlite(session) else UsageDaily.day
+    rows = (
+        session.connection()
+        .execute(
+            select(day, UsageDaily.person_key)
+            .select_from(UsageDaily)
+            .outerjoin(Person, Person.person_key == UsageDaily.person_key)
+            .where(UsageDaily.day >= origin, UsageDaily.day <= end, population.usage_filter())
+        )
+        .all()
+    )
     out: dict[tuple[dt.date, Scope], dict[str, int]] = {}
-    if not cells:
+    if not rows:
         return out
-    active = np.zeros((len(index), width + 1), dtype=np.int32)
-    where = np.array(cells)
-    active[where[:, 0], where[:, 1] + 1] = 1
+    days, persons = zip(*rows, strict=True)
+    day_codes, distinct_days = pd.factorize(pd.Series(days, dtype=object))  # ~days, not rows
+    offsets = np.array(list(distinct_days), dtype="datetime64[D]") - np.datetime64(origin, "D")
+    columns = offsets.astype(np.int64)[day_codes]
+    at, keys = pd.factorize(pd.Series(persons, dtype=object))
+    roster = {
+        key: (team, wave, bool(is_licensed))
+        for key, team, wave, is_licensed in session.execute(
+            select(Person.person_key, Person.team, Person.wave, Person.licensed)
+        )
+    }
+    known = [roster.get(key, (None, None, False)) for key in keys]  # outside: all only
+    labels: dict[str, list[Any]] = {
+        "all": ["all"] * len(keys),
+        "team": [team for team, _, _ in known],
+        "wave": [wave for _, wave, _ in known],
+    }
+    licensed = [is_licensed for _, _, is_licensed in known]
+    active = np.zeros((len(keys), width + 1), dtype=np.int32)
+    active[at, columns + 1] = 1
     running = active.cumsum(axis=1)  # running[:, k]: active days before column k
     last = np.arange(WINDOWS["mau"], width + 1)  # the columns just after each output day
     within = {
@@ -253,9 +242,9 @@ def _window_counts(
     days = [start + dt.timedelta(days=i) for i in range(len(last))]
     for grouping in groupings:
         members: dict[Any, list[int]] = defaultdict(list)
-        for at, value in enumerate(labels[grouping]):
+        for row, value in enumerate(labels[grouping]):
             if value is not None:
-                members[value].append(at)
+                members[value].append(row)
         for value, people in members.items():
             picked = np.array(people)
             sums = {code: within[code][picked].sum(axis=0) for code in WINDOWS}

@@ -32,7 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from metrics.adoption import daily_series
@@ -106,20 +106,36 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def _first_active_days(session: Session, end: dt.date) -> dict[str, dt.date]:
+    """Each person's first active day on or before ``end`` (``ix_usage_daily_person_day``)."""
+    rows = session.execute(
+        select(UsageDaily.person_key, func.min(UsageDaily.day))
+        .where(UsageDaily.day <= end)
+        .group_by(UsageDaily.person_key)
+    )
+    return {person: _as_date(first) for person, first in rows}
+
+
 def lifecycle(
     session: Session, start: dt.date, end: dt.date, population: Population
 ) -> list[dict[str, Any]]:
     """Per week (Monday) from the week of ``start`` to the week of ``end``, per scope: new,
-    returning, resurrecting and dormant people (dormant as a negative number)."""
+    returning, resurrecting and dormant people (dormant as a negative number).
+
+    Reads the active days of those weeks and the week before, and each person's first active day
+    (was there an active week before the previous one?), not the whole history.
+    """
     people = _people(session, population)
     first_week = _monday(start)
-    history = _active_days(session, dt.date.min, end)
+    recent = _active_days(session, first_week - dt.timedelta(days=7), end)
+    first_day = _first_active_days(session, end) if recent else {}
     hidden = _hidden_people(session, people)
     weeks_of: dict[str, set[dt.date]] = {
         person: {_monday(d) for d in days}
-        for person, days in history.items()
+        for person, days in recent.items()
         if person not in hidden
     }
+    first_active_week = {person: _monday(first_day[person]) for person in weeks_of}
     out = []
     week = first_week
     while week <= end:
@@ -133,7 +149,7 @@ def lifecycle(
             now, before = week in weeks, previous in weeks
             if now and before:
                 state = "returning"
-            elif now and any(w < previous for w in weeks):
+            elif now and first_active_week[person] < previous:
                 state = "resurrecting"
             elif now:
                 state = "new"

@@ -25,6 +25,7 @@ from collections import defaultdict
 from sqlalchemy import Integer, and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from metrics.memo import recall, remembered
 from metrics.scopes import Population, Scope
 from metrics.store.models import Person, UsageDailyFeature
 from metrics.usage_kpis import nearest_rank_p95, window_durations
@@ -55,7 +56,24 @@ def _rollup(
     population: Population,
     features: frozenset[str] | None = None,
 ):
-    """Per feature: distinct people per window, licensed people in 7 days, outcome counts."""
+    """Per feature: distinct people per window, licensed people in 7 days, outcome counts.
+
+    Remembered for the transaction (``metrics.memo``): a report asks for it twice (which features
+    are small, then their KPIs), a scan of 30 days of the per-feature rollup each time.
+    """
+    return remembered(
+        session,
+        ("feature_rollup", as_of, population, features),
+        lambda: _read_rollup(session, as_of, population, features),
+    )
+
+
+def _read_rollup(
+    session: Session,
+    as_of: dt.date,
+    population: Population,
+    features: frozenset[str] | None,
+):
     start = {code: _start(as_of, days) for code, days in WINDOWS.items()}
     people = {
         code: func.count(
@@ -117,7 +135,7 @@ def small_features(
 def _p95(session: Session, as_of: dt.date, population: Population) -> dict[str, float | None]:
     from metrics.usage_kpis import feature_p95_key
 
-    found = session.info.get(feature_p95_key(as_of, population))
+    found = recall(session, feature_p95_key(as_of, population))
     if found is not None:  # the snapshot's p95_duration read them already
         return found
     durations, (by_feature,) = window_durations(

@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from metrics.error_counts import counted_errors
+from metrics.memo import remember
 from metrics.scopes import ALL, GROUPINGS, Population, Scope, group_column
 from metrics.store.models import (
     ErrorEvent,
@@ -326,7 +327,7 @@ def p95_duration(session: Session, as_of: dt.date, population: Population) -> di
     *per_grouping, per_feature = nearest_rank_p95(durations, [*groups, next(grouped)])
     # The same read gives each feature's p95: kept for the feature scopes' calculator of this
     # snapshot (metrics.feature_kpis), which would otherwise read the 30 days again.
-    session.info[feature_p95_key(as_of, population)] = per_feature
+    remember(session, feature_p95_key(as_of, population), per_feature)
     out: dict[Scope, Values] = {}
     for grouping, ranked in zip(GROUPINGS, per_grouping, strict=True):
         for value, found in ranked.items():
@@ -335,7 +336,7 @@ def p95_duration(session: Session, as_of: dt.date, population: Population) -> di
 
 
 def feature_p95_key(as_of: dt.date, population: Population) -> tuple:
-    """Where ``p95_duration`` leaves each feature's p95 in ``session.info``."""
+    """Where ``p95_duration`` leaves each feature's p95 (``metrics.memo``)."""
     return ("feature_p95", as_of, population)
 
 

@@ -85,6 +85,24 @@ def test_lifecycle(session):
     assert (team_a[0]["resurrecting"], team_a[0]["returning"]) == (1, 1)
 
 
+def test_lifecycle_of_late_weeks_knows_the_earlier_history(session):
+    """Only the asked weeks and the one before are read, plus each person's first active day: a1,
+    back in the week of 25/05 after a quiet one, is resurrecting, not new."""
+    s, population = session
+    rows = engagement.lifecycle(s, dt.date(2026, 5, 27), AS_OF, population)
+    assert [
+        (r["week"].isoformat(), r["new"], r["returning"], r["resurrecting"], r["dormant"])
+        for r in rows
+        if r["scope"] == "all"
+    ] == [("2026-05-25", 1, 2, 1, 0)]
+    rows = engagement.lifecycle(s, dt.date(2026, 5, 18), dt.date(2026, 5, 24), population)
+    assert [
+        (r["week"].isoformat(), r["new"], r["returning"], r["resurrecting"], r["dormant"])
+        for r in rows
+        if r["scope"] == "all"
+    ] == [("2026-05-18", 1, 1, 0, -1)]  # X's event of 30/05 is after the end: not read
+
+
 def test_retention_by_wave(session):
     s, population = session
     rows = engagement.retention_by_wave(s, AS_OF, population)
