@@ -29,7 +29,7 @@ from metrics import compute, engagement
 from metrics.adoption import USER_KPIS, has_usage
 from metrics.kpis import COMPUTED, meets_target, target_for
 from metrics.report import build_report
-from metrics.scopes import Scope, licensed_counts, publishable_population
+from metrics.scopes import ALL, Scope, is_suppressed, licensed_counts, publishable_population
 from metrics.store import Store, open_store
 from metrics.viewer import Viewer
 
@@ -183,6 +183,27 @@ def snapshot(config: Config, as_of: dt.date, viewer: Viewer) -> Snapshot:
             if may_see_scope(viewer, scope)
         },
     )
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _overall(
+    store_url: str, as_of: dt.date, min_group_size: int, key: str, _settings: compute.Settings
+) -> dict[str, Any] | None:
+    with get_store(store_url).session() as session:
+        population = publishable_population(session, min_group_size)
+        values = compute.snapshot(session, _settings, as_of, population, features=False)
+    found = values.get(ALL)
+    if found is None or is_suppressed(int(found["licensed_users"] or 0), min_group_size):
+        return None
+    return {code: found.get(code) for code in COMPUTED}
+
+
+def overall(config: Config, as_of: dt.date) -> dict[str, Any] | None:
+    """The whole company's KPIs on ``as_of`` as the report gives them (None when suppressed),
+    without what the report adds for teams and features (forecasts, wave gates, feature
+    scopes): what a comparison with an earlier day needs, at a fraction of a report's cost."""
+    key, settings = settings_of(config)
+    return _overall(config.store_url, as_of, config.privacy.min_group_size, key, settings)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)

@@ -12,9 +12,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import String, case, distinct, func, literal, or_, select, type_coerce
+from sqlalchemy import case, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from metrics.reads import day_offsets, plain_rows
 from metrics.scopes import ALL, Population, Scope, group_column, licensed_counts
 from metrics.store.models import Person, UsageDaily
 
@@ -32,10 +33,6 @@ def _grouped(grouping: str):
     if grouping == "all":
         return literal("all")
     return group_column(grouping)
-
-
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 def has_usage(session: Session, as_of: dt.date | None = None) -> bool:
@@ -198,26 +195,18 @@ def _window_counts(
 
     origin = start - dt.timedelta(days=WINDOWS["mau"] - 1)
     width = (end - origin).days + 1
-    # Core rows, and on SQLite the days as their ISO text, converted by numpy in one go
-    day = type_coerce(UsageDaily.day, String) if _is_sqlite(session) else UsageDaily.day
-    rows = (
-        session.connection()
-        .execute(
-            select(day, UsageDaily.person_key)
-            .select_from(UsageDaily)
-            .outerjoin(Person, Person.person_key == UsageDaily.person_key)
-            .where(UsageDaily.day >= origin, UsageDaily.day <= end, population.usage_filter())
-        )
-        .all()
+    rows = plain_rows(
+        session,
+        select(UsageDaily.day, UsageDaily.person_key)
+        .select_from(UsageDaily)
+        .outerjoin(Person, Person.person_key == UsageDaily.person_key)
+        .where(UsageDaily.day >= origin, UsageDaily.day <= end, population.usage_filter()),
     )
     out: dict[tuple[dt.date, Scope], dict[str, int]] = {}
     if not rows:
         return out
-    days, persons = zip(*rows, strict=True)
-    day_codes, distinct_days = pd.factorize(pd.Series(days, dtype=object))  # ~days, not rows
-    offsets = np.array(list(distinct_days), dtype="datetime64[D]") - np.datetime64(origin, "D")
-    columns = offsets.astype(np.int64)[day_codes]
-    at, keys = pd.factorize(pd.Series(persons, dtype=object))
+    columns = day_offsets([row[0] for row in rows], origin)
+    at, keys = pd.factorize(pd.Series([row[1] for row in rows], dtype=object))
     roster = {
         key: (team, wave, bool(is_licensed))
         for key, team, wave, is_licensed in session.execute(

@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from metrics.adoption import daily_series
+from metrics.reads import plain_rows
 from metrics.scopes import ALL, Population, Scope
 from metrics.store.models import Person, UsageDaily, UsageDailyFeature
 
@@ -76,12 +77,17 @@ def _hidden_people(session: Session, people: dict[str, PersonInfo]) -> set[str]:
 
 def _active_days(session: Session, start: dt.date, end: dt.date) -> dict[str, set[dt.date]]:
     days: dict[str, set[dt.date]] = defaultdict(set)
-    for day, person in session.execute(
+    as_date: dict[Any, dt.date | None] = {}  # each distinct day converted once
+    for day, person in plain_rows(
+        session,
         select(UsageDaily.day, UsageDaily.person_key).where(
             UsageDaily.day >= start, UsageDaily.day <= end
-        )
+        ),
     ):
-        days[person].add(_as_date(day))
+        found = as_date.get(day)
+        if found is None:
+            found = as_date[day] = _as_date(day)
+        days[person].add(found)
     return days
 
 

@@ -40,7 +40,7 @@ if not status.has_tickets:
 else:
     tickets = data_ops.open_tickets(config, as_of, viewer)
     overall = data.snapshot(config, as_of, viewer).overall() or {}
-    before = data.snapshot(config, as_of - dt.timedelta(days=7), viewer).overall() or {}
+    before = data.overall(config, as_of - dt.timedelta(days=7)) or {}
     counts = tickets["sla_state"].value_counts().to_dict()
     cards = st.columns(5)
     with cards[0]:

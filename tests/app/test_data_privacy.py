@@ -29,6 +29,14 @@ def test_the_snapshot_is_the_report_without_small_teams(demo):
     assert snap.other_teams == 0
 
 
+def test_the_overall_of_an_earlier_day_is_the_reports(demo):
+    """The overview and support pages compare with a week earlier through ``data.overall``
+    (no team forecasts, no feature scopes): the same whole-company figures as the report."""
+    for day in (demo.day, demo.day - dt.timedelta(days=7), demo.day - dt.timedelta(days=30)):
+        assert data.overall(demo.config, day) == data.snapshot(demo.config, day, MANAGER).overall()
+    assert data.overall(demo.config, demo.day)["adoption_rate"] is not None
+
+
 def test_the_series_keep_only_the_scopes_the_report_shows(demo):
     config = demo.config
     start = demo.day - dt.timedelta(days=13)
