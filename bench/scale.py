@@ -17,7 +17,7 @@ The store of each engine is built once and cached under ``--work`` (re-runs reus
 
 Measured (one ``name: value (target …)`` line each):
 - ``collect_peak_rss_mb``: peak RSS of a ``hypercare collect`` subprocess reading one CSV of
-  ``--rss-rows`` rows into a fresh SQLite store (``os.wait4``'s rusage of that child);
+  ``--rss-rows`` rows into a fresh store of each engine (``os.wait4``'s rusage of that child);
 - ``rollup_refresh_one_day_s``: ``refresh_days`` for one new day appended after the last one;
 - ``report_cli_cold_s`` / ``report_cli_warm_s``: ``hypercare report --format json`` subprocess wall
   times, first and second run; ``report_build_cold_s`` / ``report_build_warm_s``: in-process
@@ -187,8 +187,9 @@ def build(engine: str, work: Path, args: argparse.Namespace) -> tuple[Path, str]
     return config, url
 
 
-def measure_rss(work: Path, rows: int, people: int) -> None:
-    """Peak RSS of one ``hypercare collect`` reading one CSV of ``rows`` rows (fresh store)."""
+def measure_rss(work: Path, rows: int, people: int, engine: str = "sqlite") -> None:
+    """Peak RSS of one ``hypercare collect`` reading one CSV of ``rows`` rows into a fresh store
+    of ``engine`` (a fresh database on the PostgreSQL server of ``PG_ADMIN``)."""
     out = work / f"rss-{rows}"
     days = max(rows // 30_000, 1)
     scale = Scale(people, 20, days, rows // days, days, 2)
@@ -197,6 +198,17 @@ def measure_rss(work: Path, rows: int, people: int) -> None:
     (out / "store.db").unlink(missing_ok=True)
     for extra in ("store.db-wal", "store.db-shm"):
         (out / extra).unlink(missing_ok=True)
+    url = None  # the config's SQLite store
+    if engine == "postgresql":
+        import psycopg
+
+        name = f"hc_scale_rss_{rows}"
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     command = [
         sys.executable,
         "-c",
@@ -207,7 +219,7 @@ def measure_rss(work: Path, rows: int, people: int) -> None:
     ]
     started = time.perf_counter()
     child = subprocess.Popen(
-        command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, env=_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
@@ -218,6 +230,13 @@ def measure_rss(work: Path, rows: int, people: int) -> None:
     print(f"collect_file: {scale.days * scale.events_per_day} rows, {size_mb:.0f} MB CSV")
     print(f"collect_s: {elapsed:.1f} ({scale.days * scale.events_per_day / elapsed:.0f} rows/s)")
     print(f"collect_peak_rss_mb: {usage.ru_maxrss / 1024:.0f} (target < 500 at 10 M rows)")
+    if url is not None:  # a 10 M-row database is gigabytes: not kept
+        import psycopg
+
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
 
 
 def measure_rollup(url: str) -> None:
@@ -385,10 +404,10 @@ def main() -> None:
     work = args.work / args.tag
     work.mkdir(parents=True, exist_ok=True)
     print(f"scale: {args.people} people, {args.days} days, {args.events_per_day} events a day")
-    if "rss" not in skip:
-        measure_rss(args.work, args.rss_rows, args.people)
     for engine in filter(None, args.engines.split(",")):
         print(f"## {engine}")
+        if "rss" not in skip:
+            measure_rss(args.work, args.rss_rows, args.people, engine)
         config, url = build(engine, work, args)
         if "rollup" not in skip:
             measure_rollup(url)

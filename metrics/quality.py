@@ -84,10 +84,19 @@ def _has_table(session: Session, model: type) -> bool:
 
 
 def _newest_days(session: Session, tz: ZoneInfo) -> dict[tuple[str, str], dt.date | None]:
-    """The newest record day of every source, keyed by (kind, source)."""
+    """The newest record day of every source, keyed by (kind, source).
+
+    Usage sources, whose events are the store's millions, from the ledger (each file keeps the
+    newest day it delivered); the other kinds from their records.
+    """
     out: dict[tuple[str, str], dt.date | None] = {}
+    for source, day in session.execute(
+        select(IngestFile.source, func.max(IngestFile.newest_day))
+        .where(IngestFile.kind == "usage")
+        .group_by(IngestFile.source)
+    ):
+        out[("usage", source)] = _as_date(day)
     for kind, model, column in (
-        ("usage", UsageEvent, UsageEvent.day),
         ("errors", ErrorEvent, ErrorEvent.day),
         ("error_counts", ErrorCount, ErrorCount.last_day),
         ("survey", SurveyResponse, SurveyResponse.day),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from collectors.base import (
@@ -18,7 +19,7 @@ from collectors.base import (
 )
 from collectors.readers import RawRow
 from metrics import rollups
-from metrics.store.models import UsageEvent
+from metrics.store.models import IngestFile, UsageEvent
 
 _MAX_FUTURE = dt.timedelta(days=1)
 _COLUMNS = [
@@ -126,7 +127,18 @@ class UsageKind:
         ]
         accepted, duplicates = insert_new_tuples(session, UsageEvent, _COLUMNS, rows)
         if accepted:
-            ctx.touched_days.update(record["day"] for _, record in items)
+            days = {record["day"] for _, record in items}
+            ctx.touched_days.update(days)
+            if file_id is not None:  # the source's freshness, kept in the ledger
+                newest = max(days)
+                session.execute(
+                    update(IngestFile)
+                    .where(
+                        IngestFile.id == file_id,
+                        or_(IngestFile.newest_day.is_(None), IngestFile.newest_day < newest),
+                    )
+                    .values(newest_day=newest)
+                )
         return WriteResult(accepted, duplicates)
 
     def after_file(self, session: Session, ctx: CollectContext) -> None:

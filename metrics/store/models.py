@@ -70,6 +70,9 @@ class IngestFile(Base):
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
     # Of the duplicates: rows of an erased person (``hypercare forget``), skipped, not stored.
     erased: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Usage sources: the newest local day among the events the file delivered (source health
+    # reads it instead of the newest day of millions of events).
+    newest_day: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # ok|failed
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

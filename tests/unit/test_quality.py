@@ -245,3 +245,32 @@ def test_alert_states_are_empty_until_the_alerts_run(store):
     assert [(a["rule"], a["scope"], a["state"], a["since_day"]) for a in states] == [
         ("adoption-low", "team:T1", "firing", dt.date(2026, 5, 30))
     ]
+
+
+def test_usage_freshness_comes_from_the_ledger(store):
+    """Each usage file keeps the newest day it delivered; source health reads the ledger, not
+    the newest of all events (a GROUP BY over millions of rows at scale)."""
+    from sqlalchemy import func, select
+
+    from metrics.store.models import IngestFile, UsageEvent
+
+    db, config = store
+    with db.session() as session:
+        ledger = dict(
+            session.execute(
+                select(IngestFile.id, IngestFile.newest_day).where(IngestFile.kind == "usage")
+            ).all()
+        )
+        events = dict(
+            session.execute(
+                select(UsageEvent.file_id, func.max(UsageEvent.day)).group_by(UsageEvent.file_id)
+            ).all()
+        )
+    assert ledger and {k: v for k, v in ledger.items() if v is not None} == events
+    with db.session() as session:  # an event stored since does not move the ledger's figure
+        session.execute(
+            UsageEvent.__table__.update()
+            .where(UsageEvent.day == dt.date(2026, 5, 27))
+            .values(day=dt.date(2026, 5, 30))
+        )
+    assert health(db, config)["u"]["newest_day"] == dt.date(2026, 5, 27)

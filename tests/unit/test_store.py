@@ -65,3 +65,46 @@ def test_upgrade_fills_the_feature_rollup_from_stored_events(store_url):
         ]
     finally:
         engine.dispose()
+
+
+def test_upgrade_fills_the_newest_day_of_usage_files(store_url):
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from metrics.store.engine import _alembic_config, make_engine, migrate
+
+    engine = make_engine(store_url)
+    stamp = dt.datetime(2026, 5, 31, 10, tzinfo=dt.UTC)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0080_rollup_durations")
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO ingest_runs (id, started_at, status) VALUES (1, :ts, 'ok')"),
+                {"ts": stamp},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO ingest_files (id, run_id, source, kind, path, checksum, "
+                    "size_bytes, rows_read, accepted, duplicates, quarantined, status, "
+                    "started_at) VALUES "
+                    "(1, 1, 'u', 'usage', 'a.csv', 'x', 1, 2, 2, 0, 0, 'ok', :ts), "
+                    "(2, 1, 'u', 'usage', 'b.csv', 'y', 1, 0, 0, 0, 0, 'ok', :ts)"
+                ),
+                {"ts": stamp},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO usage_events (event_key, source, file_id, ts, day, user_key) "
+                    "VALUES (1, 'u', 1, :ts, :d1, 'p1'), (2, 'u', 1, :ts, :d2, 'p1')"
+                ),
+                {"ts": stamp, "d1": dt.date(2026, 5, 30), "d2": dt.date(2026, 5, 31)},
+            )
+        migrate(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, newest_day FROM ingest_files ORDER BY id")).all()
+        assert [(r[0], str(r[1])) for r in rows] == [(1, "2026-05-31"), (2, "None")]
+    finally:
+        engine.dispose()
