@@ -1,6 +1,6 @@
 """The 95th percentile of durations read from the daily rollup's duration texts equals the one
-worked out event by event (SQLite and PostgreSQL), and the migration that adds those texts fills
-them from the stored events."""
+worked out event by event (SQLite and PostgreSQL); test_store.py checks that the migration adding
+those texts fills them from the stored events."""
 
 import datetime as dt
 import math
@@ -8,7 +8,7 @@ import random
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from collectors.run import collect
 from hypercare.config import load_config
@@ -122,41 +122,3 @@ def test_p95_from_the_rollup_equals_the_events(store_url, make_config, write, se
         assert any(s.kind == "feature" for s in got)
     finally:
         store.dispose()
-
-
-def test_upgrade_fills_the_rollup_durations_from_stored_events(store_url):
-    from alembic import command
-
-    from metrics.store.engine import _alembic_config, make_engine, migrate
-
-    engine = make_engine(store_url)
-    day = dt.date(2026, 5, 31)
-    try:
-        with engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "0070_scale_indexes")
-        with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO usage_events (event_key, source, ts, day, user_key, feature, "
-                    "action, outcome, duration_ms) VALUES "
-                    "(1, 's', :ts, :day, 'p1', 'invoice', 'invoice.create', 'ok', :inexact),"
-                    "(2, 's', :ts, :day, 'p1', 'invoice', 'invoice.create', 'ok', 1250),"
-                    "(3, 's', :ts, :day, 'p1', 'invoice', 'invoice.create', 'ok', NULL),"
-                    "(4, 's', :ts, :day, 'p1', NULL, NULL, 'error', NULL)"
-                ),
-                {
-                    "ts": dt.datetime(2026, 5, 31, 10, tzinfo=dt.UTC),
-                    "day": day,
-                    "inexact": 0.1 + 0.2,  # 0.30000000000000004: not exact in 15 digits
-                },
-            )
-        migrate(engine)
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text("SELECT feature, events, durations FROM usage_daily_feature ORDER BY feature")
-            ).all()
-        assert [(r[0], r[1]) for r in rows] == [("", 1), ("invoice", 3)]
-        assert rows[0][2] is None  # no duration: NULL, not '0'
-        assert sorted(float(v) for v in rows[1][2].split(",")) == [0.30000000000000004, 1250.0]
-    finally:
-        engine.dispose()
