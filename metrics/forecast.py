@@ -10,8 +10,8 @@ Method:
   grid of starting points, keeping the best fit. It is used when there are at least
   ``MIN_SCURVE_POINTS`` days with a value and it explains at least ``MIN_SCURVE_R2`` of their
   variance.
-- **Straight line** (fallback): ``rate(t) = intercept + slope·t`` with scikit-learn's
-  ``LinearRegression``, when the S-curve does not fit: too few days, flat or falling data.
+- **Straight line** (fallback): ``rate(t) = intercept + slope·t`` by ordinary least squares,
+  when the S-curve does not fit: too few days, flat or falling data.
 - Below ``MIN_POINTS`` days with a value there is no forecast (``model="none"``).
 - ``reached_on`` is the first day of the projection (the ``horizon_days`` days after the last
   day with a value) whose projected rate is at least the target, or — when the latest value
@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.special import expit
-from sklearn.linear_model import LinearRegression
 
 from hypercare.formatting import format_date, format_percent
 
@@ -197,6 +196,13 @@ def _logistic(t: np.ndarray, ceiling: float, k: float, t0: float) -> np.ndarray:
     return ceiling * expit(k * (t - t0))
 
 
+def _logistic_jacobian(t: np.ndarray, ceiling: float, k: float, t0: float) -> np.ndarray:
+    """The derivatives of ``_logistic`` by ``ceiling``, ``k`` and ``t0`` (one row per day)."""
+    s = expit(k * (t - t0))
+    slope = ceiling * s * (1.0 - s)
+    return np.column_stack((s, slope * (t - t0), -slope * k))
+
+
 def _r2(y: np.ndarray, predicted: np.ndarray) -> float | None:
     total = float(np.sum((y - y.mean()) ** 2))
     if total <= 1e-18:
@@ -222,7 +228,13 @@ def _fit_logistic(t: np.ndarray, y: np.ndarray) -> _Curve | None:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", OptimizeWarning)
                         params, cov = curve_fit(
-                            _logistic, t, y, p0=start, bounds=(lower, upper), maxfev=5000
+                            _logistic,
+                            t,
+                            y,
+                            p0=start,
+                            bounds=(lower, upper),
+                            jac=_logistic_jacobian,
+                            maxfev=5000,
                         )
                 except (RuntimeError, ValueError):
                     continue
@@ -242,12 +254,15 @@ def _fit_logistic(t: np.ndarray, y: np.ndarray) -> _Curve | None:
 
 
 def _fit_linear(t: np.ndarray, y: np.ndarray) -> _Curve:
-    model = LinearRegression().fit(t.reshape(-1, 1), y)
-    slope, intercept = float(model.coef_[0]), float(model.intercept_)
+    """Ordinary least squares (closed form; a single day gives a flat line through it)."""
+    centred = t - t.mean()
+    spread = float(np.sum(centred**2))
+    slope = float(np.sum(centred * (y - y.mean())) / spread) if spread > 0 else 0.0
+    intercept = float(y.mean() - slope * t.mean())
     return _Curve(
         "linear",
         {"slope": slope, "intercept": intercept},
-        _r2(y, model.predict(t.reshape(-1, 1))),
+        _r2(y, intercept + slope * t),
     )
 
 
