@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import case, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from metrics.memo import remembered
 from metrics.reads import day_offsets, plain_rows
 from metrics.scopes import ALL, Population, Scope, group_column, licensed_counts
 from metrics.store.models import Person, UsageDaily
@@ -63,8 +64,8 @@ def user_kpis(
     groupings = ("all", "team", "wave")
     for (_, scope), found in _window_counts(session, as_of, as_of, groupings, population).items():
         counts[scope].update(found)
-    for scope, firsts in _first_uses(session, population, as_of).items():
-        counts[scope]["activated"] = len(firsts)
+    for scope, firsts in _first_uses(session, population).items():
+        counts[scope]["activated"] = sum(1 for first in firsts if first <= as_of)
 
     result: dict[Scope, Values] = {}
     for scope in sorted(set(licensed) | {ALL}):
@@ -81,11 +82,16 @@ def user_kpis(
     return result
 
 
-def _first_uses(
-    session: Session, population: Population, end: dt.date | None = None
-) -> dict[Scope, list[dt.date]]:
-    """Per scope (all, team, wave): the first active day since go-live (on or before ``end``) of
-    each licensed person of ``population`` who has one."""
+def _first_uses(session: Session, population: Population) -> dict[Scope, list[dt.date]]:
+    """Per scope (all, team, wave): the first active day since go-live of each licensed person
+    of ``population`` who has one (remembered for the transaction: a report's snapshot and its
+    forecasts' series both ask)."""
+    return remembered(
+        session, ("first_uses", population), lambda: _read_first_uses(session, population)
+    )
+
+
+def _read_first_uses(session: Session, population: Population) -> dict[Scope, list[dt.date]]:
     query = (
         select(Person.team, Person.wave, func.min(UsageDaily.day))
         .select_from(Person)
@@ -97,8 +103,6 @@ def _first_uses(
         )
         .group_by(Person.person_key, Person.team, Person.wave)
     )
-    if end is not None:
-        query = query.where(UsageDaily.day <= end)
     firsts: dict[Scope, list[dt.date]] = defaultdict(list)
     for team, wave, first in session.execute(query):
         first = _as_date(first)
