@@ -29,7 +29,14 @@ from metrics import compute, engagement
 from metrics.adoption import USER_KPIS, has_usage
 from metrics.kpis import COMPUTED, meets_target, target_for
 from metrics.report import build_report
-from metrics.scopes import ALL, Scope, is_suppressed, licensed_counts, publishable_population
+from metrics.scopes import (
+    ALL,
+    Scope,
+    is_suppressed,
+    licensed_counts,
+    publishable_population,
+    wave_order,
+)
 from metrics.store import Store, open_store
 from metrics.viewer import Viewer
 
@@ -183,6 +190,31 @@ def snapshot(config: Config, as_of: dt.date, viewer: Viewer) -> Snapshot:
             if may_see_scope(viewer, scope)
         },
     )
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _shown_scopes(store_url: str, min_group_size: int) -> tuple[list[str], list[str]]:
+    with get_store(store_url).session() as session:
+        population = publishable_population(session, min_group_size)
+        hidden = {Scope.parse(s) for s in population.suppressed}
+        shown = {
+            scope
+            for scope, licensed in licensed_counts(session, population.people_filter()).items()
+            if scope not in hidden and not is_suppressed(licensed, min_group_size)
+        }
+        waves = [w for w in wave_order(session) if Scope("wave", w) in shown]
+    return sorted(str(s.value) for s in shown if s.kind == "team"), waves
+
+
+def shown_scopes(config: Config, viewer: Viewer) -> tuple[list[str], list[str]]:
+    """The teams (sorted) and waves (in go-live order) the report shows and ``viewer`` may see,
+    without computing a report: what the sidebar's filters list on every page.
+
+    The same rule as ``metrics.report.build_report``: a scope with people of the publishable
+    population and at least ``privacy.min_group_size`` licensed users, and not suppressed
+    (tests/app/test_data_privacy.py compares the two for every role)."""
+    teams, waves = _shown_scopes(config.store_url, config.privacy.min_group_size)
+    return [team for team in teams if viewer.may_see_team(team)], waves
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)

@@ -77,8 +77,7 @@ def sidebar_filters(config: Config, viewer: Viewer = MANAGER, local_mode: bool =
         )
         if not isinstance(as_of, dt.date):
             as_of = today
-        snap = data.snapshot(config, as_of, viewer)
-        all_teams = snap.team_names()
+        all_teams, all_waves = data.shown_scopes(config, viewer)  # no report needed
         teams = st.multiselect(
             t("teams", locale),
             all_teams,
@@ -87,8 +86,6 @@ def sidebar_filters(config: Config, viewer: Viewer = MANAGER, local_mode: bool =
             key=TEAMS_KEY,
             bind="query-params",
         )
-        shown_waves = set(snap.scopes.loc[snap.scopes["kind"] == "wave", "name"])
-        all_waves = [w for w in snap.wave_names() if w in shown_waves]
         waves = st.multiselect(
             t("waves", locale),
             all_waves,

@@ -39,7 +39,7 @@ if not status.has_tickets:
     st.info(ui.empty_state(view, "tickets"), icon=":material/info:")
 else:
     tickets = data_ops.open_tickets(config, as_of, viewer)
-    overall = data.snapshot(config, as_of, viewer).overall() or {}
+    overall = data.overall(config, as_of) or {}
     before = data.overall(config, as_of - dt.timedelta(days=7)) or {}
     counts = tickets["sla_state"].value_counts().to_dict()
     cards = st.columns(5)

@@ -29,6 +29,21 @@ def test_the_snapshot_is_the_report_without_small_teams(demo):
     assert snap.other_teams == 0
 
 
+@pytest.mark.parametrize(
+    "viewer",
+    [MANAGER, SUPPORT, AMBASSADOR, Viewer("ambassador", frozenset({"Direction", "ADV"}))],
+    ids=["manager", "support", "ambassador", "ambassador-small-team"],
+)
+def test_the_sidebar_lists_the_scopes_of_the_report(demo, viewer):
+    """The sidebar's filters list teams and waves without computing a report (every page draws
+    them): the same teams and waves as the report shows this viewer, small ones left out."""
+    snap = data.snapshot(demo.config, demo.day, viewer)
+    waves = set(snap.scopes.loc[snap.scopes["kind"] == "wave", "name"])
+    expected = (snap.team_names(), [w for w in snap.wave_names() if w in waves])
+    assert data.shown_scopes(demo.config, viewer) == expected
+    assert "Direction" not in data.shown_scopes(demo.config, viewer)[0]
+
+
 def test_the_overall_of_an_earlier_day_is_the_reports(demo):
     """The overview and support pages compare with a week earlier through ``data.overall``
     (no team forecasts, no feature scopes): the same whole-company figures as the report."""
