@@ -219,23 +219,30 @@ def shown_scopes(config: Config, viewer: Viewer) -> tuple[list[str], list[str]]:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
 def _overall(
-    store_url: str, as_of: dt.date, min_group_size: int, key: str, _settings: compute.Settings
+    store_url: str,
+    as_of: dt.date,
+    min_group_size: int,
+    codes: tuple[str, ...],
+    key: str,
+    _settings: compute.Settings,
 ) -> dict[str, Any] | None:
     with get_store(store_url).session() as session:
         population = publishable_population(session, min_group_size)
-        values = compute.snapshot(session, _settings, as_of, population, features=False)
+        values = compute.partial_snapshot(session, _settings, as_of, codes, population)
     found = values.get(ALL)
     if found is None or is_suppressed(int(found["licensed_users"] or 0), min_group_size):
         return None
-    return {code: found.get(code) for code in COMPUTED}
+    return {code: found.get(code) for code in codes}
 
 
-def overall(config: Config, as_of: dt.date) -> dict[str, Any] | None:
-    """The whole company's KPIs on ``as_of`` as the report gives them (None when suppressed),
-    without what the report adds for teams and features (forecasts, wave gates, feature
-    scopes): what a comparison with an earlier day needs, at a fraction of a report's cost."""
+def overall(config: Config, as_of: dt.date, codes: Sequence[str]) -> dict[str, Any] | None:
+    """The whole company's KPIs ``codes`` on ``as_of`` as the report gives them (None when
+    ``all`` is suppressed), computing only those: what a comparison with an earlier day needs,
+    at a fraction of a report's cost (no forecasts, wave gates, feature scopes or other KPIs)."""
     key, settings = settings_of(config)
-    return _overall(config.store_url, as_of, config.privacy.min_group_size, key, settings)
+    return _overall(
+        config.store_url, as_of, config.privacy.min_group_size, tuple(codes), key, settings
+    )
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)

@@ -107,6 +107,77 @@ CALCULATORS: list[Calculator] = [
 ]
 
 
+# The calculators of a snapshot, each with the KPI codes it gives: a partial snapshot runs only
+# those of the codes asked (test_compute_partial.py checks they cover every computed KPI).
+PARTS_BY_CODES: list[tuple[frozenset[str], Calculator]] = [
+    (frozenset(adoption.USER_KPIS), CALCULATORS[0]),
+    (
+        frozenset({"task_success_rate", "error_rate", "stickiness"}),
+        lambda session, settings, as_of, population: usage_kpis.rates_and_stickiness(
+            session, as_of, population
+        ),
+    ),
+    (
+        frozenset({"time_to_first_use"}),
+        lambda session, settings, as_of, population: usage_kpis.time_to_first_use(
+            session, as_of, population
+        ),
+    ),
+    (
+        frozenset({"feature_breadth"}),
+        lambda session, settings, as_of, population: usage_kpis.feature_breadth(
+            session, as_of, population, settings.core_features
+        ),
+    ),
+    (
+        frozenset({"p95_duration_ms"}),
+        lambda session, settings, as_of, population: usage_kpis.p95_duration(
+            session, as_of, population
+        ),
+    ),
+    (
+        frozenset({"app_errors_per_1k"}),
+        lambda session, settings, as_of, population: usage_kpis.app_errors_per_1k(
+            session, as_of, population
+        ),
+    ),
+    (frozenset({"engagement_score"}), CALCULATORS[2]),
+    (frozenset(SURVEY_KPIS), CALCULATORS[3]),
+    (
+        frozenset({"tickets_open", "first_response_p50_h", "resolution_p50_h", "sla_breach_rate"}),
+        CALCULATORS[4],
+    ),
+]
+
+
+def partial_snapshot(
+    session: Session,
+    settings: Settings,
+    as_of: dt.date,
+    codes: Iterable[str],
+    population: Population | None = None,
+) -> Snapshot:
+    """The snapshot's values of ``codes`` (and the user counts, which every scope has) for every
+    team, wave and ``all``, running only the calculators that give them: the same values as
+    ``snapshot`` for those codes, without computing the others."""
+    wanted = set(codes) | set(adoption.USER_KPIS)
+    unknown = wanted - set(COMPUTED)
+    if unknown:
+        raise ValueError(f"not computed KPIs: {sorted(unknown)}")
+    population = population or publishable_population(session, settings.min_group_size)
+    merged: Snapshot = {}
+    for gives, calculator in PARTS_BY_CODES:
+        if gives & wanted:
+            for scope, values in calculator(session, settings, as_of, population).items():
+                merged.setdefault(scope, {}).update(values)
+    hidden = {Scope.parse(s) for s in population.suppressed}
+    return {
+        scope: {code: values.get(code) for code in COMPUTED if code in wanted}
+        for scope, values in merged.items()
+        if scope not in hidden and scope.kind in ("all", "team", "wave")
+    }
+
+
 def feature_calculator(
     session: Session, settings: Settings, as_of: dt.date, population: Population
 ) -> dict[Scope, dict[str, Value]]:

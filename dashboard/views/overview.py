@@ -44,7 +44,15 @@ overall = snap.overall()
 if overall is None:
     st.info(t("all_suppressed", locale, n=config.privacy.min_group_size), icon=":material/lock:")
     st.stop()
-before = data.overall(config, as_of - dt.timedelta(days=7)) or {}
+# the four cards' figures a week earlier (the surveys' come from survey_scores below)
+before = (
+    data.overall(
+        config,
+        as_of - dt.timedelta(days=7),
+        ("adoption_rate", "activation_rate", "error_rate", "tickets_open"),
+    )
+    or {}
+)
 status = data.store_status(config.store_url, as_of)
 surveys = data.survey_scores(config, as_of, viewer)
 surveys_before = data.survey_scores(config, as_of - dt.timedelta(days=7), viewer)

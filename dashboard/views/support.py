@@ -39,8 +39,9 @@ if not status.has_tickets:
     st.info(ui.empty_state(view, "tickets"), icon=":material/info:")
 else:
     tickets = data_ops.open_tickets(config, as_of, viewer)
-    overall = data.overall(config, as_of) or {}
-    before = data.overall(config, as_of - dt.timedelta(days=7)) or {}
+    cards_kpis = ("tickets_open", "first_response_p50_h", "resolution_p50_h")
+    overall = data.overall(config, as_of, cards_kpis) or {}
+    before = data.overall(config, as_of - dt.timedelta(days=7), cards_kpis) or {}
     counts = tickets["sla_state"].value_counts().to_dict()
     cards = st.columns(5)
     with cards[0]:

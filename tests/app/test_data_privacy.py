@@ -46,10 +46,33 @@ def test_the_sidebar_lists_the_scopes_of_the_report(demo, viewer):
 
 def test_the_overall_of_an_earlier_day_is_the_reports(demo):
     """The overview and support pages compare with a week earlier through ``data.overall``
-    (no team forecasts, no feature scopes): the same whole-company figures as the report."""
+    (only the cards' KPIs of ``all``): the same figures as the report's."""
+    codes = ("adoption_rate", "activation_rate", "error_rate", "tickets_open")
     for day in (demo.day, demo.day - dt.timedelta(days=7), demo.day - dt.timedelta(days=30)):
-        assert data.overall(demo.config, day) == data.snapshot(demo.config, day, MANAGER).overall()
-    assert data.overall(demo.config, demo.day)["adoption_rate"] is not None
+        report = data.snapshot(demo.config, day, MANAGER).overall()
+        assert data.overall(demo.config, day, codes) == {code: report[code] for code in codes}
+    assert data.overall(demo.config, demo.day, codes)["adoption_rate"] is not None
+
+
+def test_a_partial_snapshot_has_the_snapshots_values(demo):
+    """``compute.partial_snapshot`` runs only the calculators of the codes asked; each code alone
+    gives the full snapshot's values for every team, wave and all."""
+    from metrics import compute
+    from metrics.kpis import COMPUTED
+    from metrics.scopes import Scope
+
+    _, settings = data.settings_of(demo.config)
+    store = open_store(demo.config.store_url)
+    try:
+        with store.session() as session:
+            full = compute.snapshot(session, settings, demo.day, features=False)
+            for code in COMPUTED:
+                part = compute.partial_snapshot(session, settings, demo.day, [code])
+                got = {scope: values[code] for scope, values in part.items()}
+                assert got == {scope: values[code] for scope, values in full.items()}, code
+                assert Scope("all") in part
+    finally:
+        store.dispose()
 
 
 def test_the_series_keep_only_the_scopes_the_report_shows(demo):
