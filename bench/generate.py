@@ -90,6 +90,116 @@ def generate(out: Path, scale: Scale, end: dt.date | None = None) -> int:
     return written
 
 
+def generate_feedback(out: Path, scale: Scale, end: dt.date) -> tuple[int, int]:
+    """Add survey answers and support tickets to the company under ``out`` (written by
+    ``generate``), in the demo's formats (Google Forms and Jira CSV) with the demo's comment and
+    ticket texts, at the scale of ``scale.people``: two survey rounds in the last 90 days, about
+    half the people answering and a third of them commenting; about 0.6 tickets a person over
+    120 days. Appends their sources to ``hypercare.yaml``; returns (answers, tickets)."""
+    from hypercare.demo import feedback as demo
+
+    rng = random.Random(scale.seed + 1)
+    comments = [text for _, (_, texts) in demo._THEMES.items() for text in texts]
+    people = [(f"P{i:05d}", f"Équipe {i % scale.teams:02d}") for i in range(scale.people)]
+    answers = []
+    for round_name, days_ago in (("J+30", 80), ("J+90", 20)):
+        for matricule, team in people:
+            if rng.random() > 0.5:
+                continue
+            day = end - dt.timedelta(days=days_ago - rng.randint(0, 10))
+            when = dt.datetime.combine(day, dt.time(rng.randint(8, 18), rng.randrange(60)))
+            usability = rng.uniform(0.3, 0.9)
+            sus = [
+                demo.LIKERT[
+                    max(
+                        0,
+                        min(
+                            4,
+                            round(
+                                4 * (usability if i % 2 == 0 else 1 - usability) + rng.gauss(0, 0.6)
+                            ),
+                        ),
+                    )
+                ]
+                for i in range(10)
+            ]
+            comment = rng.choice(comments) if rng.random() < 0.33 else ""
+            answers.append(
+                (
+                    when,
+                    [
+                        when.strftime("%d/%m/%Y %H:%M:%S"),
+                        f"{matricule.lower()}@example.fr",
+                        team,
+                        round_name,
+                        str(max(0, min(10, round(rng.gauss(7, 2))))),
+                        *sus,
+                        comment,
+                    ],
+                )
+            )
+    answers.sort(key=lambda a: a[0])
+    (out / "surveys").mkdir(exist_ok=True)
+    with open(out / demo.SURVEY_PATH, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(demo.SURVEY_HEADER)
+        writer.writerows(row for _, row in answers)
+    tickets = []
+    kinds = demo._TICKETS
+    for number in range(int(scale.people * 0.6)):
+        _, summary, priority, component, description, _, _ = kinds[rng.randrange(len(kinds))]
+        matricule, team = people[rng.randrange(len(people))]
+        created = dt.datetime.combine(
+            end - dt.timedelta(days=rng.randint(1, 120)), dt.time(rng.randint(8, 17), 0)
+        )
+        resolved = (
+            demo._jira_date(created + dt.timedelta(hours=rng.randint(2, 200)))
+            if rng.random() < 0.7
+            else ""
+        )
+        tickets.append(
+            [
+                summary,
+                f"FACT-{1000 + number}",
+                str(20000 + number),
+                "Bug",
+                "Done" if resolved else "In Progress",
+                priority,
+                f"{matricule.lower()}@example.fr",
+                demo._jira_date(created),
+                resolved,
+                component,
+                team,
+                description,
+            ]
+        )
+    (out / "tickets").mkdir(exist_ok=True)
+    with open(out / demo.TICKETS_PATH, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(demo.JIRA_HEADER)
+        writer.writerows(tickets)
+    questions = "\n".join(f'            - "{item}"' for item in demo.SUS_ITEMS)
+    with open(out / "hypercare.yaml", "a", encoding="utf-8") as handle:
+        handle.write(
+            f"""  - name: pulse
+    kind: survey
+    format: google-forms
+    path: {demo.SURVEY_PATH}
+    columns: {{team: Service, round: Campagne}}
+    questions:
+      nps: "{demo.NPS_QUESTION}"
+      sus:
+{questions}
+      comment: ["{demo.COMMENT_QUESTION}"]
+  - name: jira
+    kind: tickets
+    format: jira-csv
+    path: {demo.TICKETS_PATH}
+"""
+        )
+    return len(answers), len(tickets)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
