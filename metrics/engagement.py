@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from metrics.adoption import daily_series
-from metrics.reads import plain_rows
+from metrics.reads import day_offsets, plain_rows
 from metrics.scopes import ALL, Population, Scope
 from metrics.store.models import Person, UsageDaily, UsageDailyFeature
 
@@ -126,48 +126,65 @@ def lifecycle(
     session: Session, start: dt.date, end: dt.date, population: Population
 ) -> list[dict[str, Any]]:
     """Per week (Monday) from the week of ``start`` to the week of ``end``, per scope: new,
-    returning, resurrecting and dormant people (dormant as a negative number).
+    returning, resurrecting and dormant people (dormant as a negative number); a scope appears in
+    a week when one of the four is not zero.
 
     Reads the active days of those weeks and the week before, and each person's first active day
-    (was there an active week before the previous one?), not the whole history.
+    (was there an active week before the previous one?), not the whole history; the states come
+    from a person × week matrix (numpy), not a loop over people and weeks.
     """
-    people = _people(session, population)
+    import numpy as np
+    import pandas as pd
+
     first_week = _monday(start)
-    recent = _active_days(session, first_week - dt.timedelta(days=7), end)
-    first_day = _first_active_days(session, end) if recent else {}
+    if end < first_week:
+        return []
+    origin = first_week - dt.timedelta(days=7)  # column 0: the week before the first
+    columns = (end - origin).days // 7 + 1
+    rows = plain_rows(
+        session,
+        select(UsageDaily.day, UsageDaily.person_key).where(
+            UsageDaily.day >= origin, UsageDaily.day <= end
+        ),
+    )
+    if not rows:
+        return []
+    people = _people(session, population)
     hidden = _hidden_people(session, people)
-    weeks_of: dict[str, set[dt.date]] = {
-        person: {_monday(d) for d in days}
-        for person, days in recent.items()
-        if person not in hidden
+    at, keys = pd.factorize(pd.Series([row[1] for row in rows], dtype=object))
+    active = np.zeros((len(keys), columns), dtype=bool)
+    active[at, day_offsets([row[0] for row in rows], origin) // 7] = True
+    first_day = _first_active_days(session, end)
+    first_column = np.array([(_monday(first_day[key]) - origin).days // 7 for key in keys])
+    now, before = active[:, 1:], active[:, :-1]
+    # output week i is column i + 1; an active week before the previous one: first column < i
+    earlier = first_column[:, None] < np.arange(columns - 1)[None, :]
+    states = {
+        "new": now & ~before & ~earlier,
+        "returning": now & before,
+        "resurrecting": now & ~before & earlier,
+        "dormant": ~now & before,
     }
-    first_active_week = {person: _monday(first_day[person]) for person in weeks_of}
+    members: dict[Scope, list[int]] = defaultdict(list)
+    for row, key in enumerate(keys):
+        if key in hidden:
+            continue
+        info = people.get(key)
+        for scope in info.scopes() if info else [ALL]:  # outside the roster: all only
+            members[scope].append(row)
+    sums = {
+        scope: {state: values[rows_of].sum(axis=0) for state, values in states.items()}
+        for scope, rows_of in members.items()
+    }
     out = []
-    week = first_week
-    while week <= end:
-        previous = week - dt.timedelta(days=7)
-        counts: dict[Scope, dict[str, int]] = defaultdict(
-            lambda: {"new": 0, "returning": 0, "resurrecting": 0, "dormant": 0}
-        )
-        for person, weeks in weeks_of.items():
-            info = people.get(person)
-            scopes = info.scopes() if info else [ALL]  # outside the roster: all only
-            now, before = week in weeks, previous in weeks
-            if now and before:
-                state = "returning"
-            elif now and first_active_week[person] < previous:
-                state = "resurrecting"
-            elif now:
-                state = "new"
-            elif before:
-                state = "dormant"
-            else:
-                continue
-            for scope in scopes:
-                counts[scope][state] += 1
-        for scope, values in counts.items():
-            out.append({"week": week, "scope": str(scope), **values, "dormant": -values["dormant"]})
-        week += dt.timedelta(days=7)
+    for week_index in range(columns - 1):
+        week = first_week + dt.timedelta(days=7 * week_index)
+        for scope in sorted(sums, key=str):
+            counts = {state: int(values[week_index]) for state, values in sums[scope].items()}
+            if any(counts.values()):
+                out.append(
+                    {"week": week, "scope": str(scope), **counts, "dormant": -counts["dormant"]}
+                )
     return out
 
 

@@ -157,3 +157,103 @@ def test_engagement_score(session):
     assert scores[ALL]["engagement_score"] == 41.5
     # A: adoption (0.5 + 0.25) / 2; stickiness 9 / 30 / 2 = 0.15; growth 3 / 4 → 42.5.
     assert scores[A]["engagement_score"] == 42.5
+
+
+def _lifecycle_by_hand(s, population, start, end):
+    """The definition, person by person over the whole history (the way it was first written)."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+
+    from metrics.store.models import Person, UsageDaily
+
+    shown = {
+        key: (team, wave)
+        for key, team, wave in s.execute(
+            select(Person.person_key, Person.team, Person.wave).where(population.people_filter())
+        )
+    }
+    roster = set(s.scalars(select(Person.person_key)))
+    weeks: dict[str, set[dt.date]] = defaultdict(set)
+    for day, person in s.execute(select(UsageDaily.day, UsageDaily.person_key)):
+        if day <= end and (person in shown or person not in roster):
+            weeks[person].add(day - dt.timedelta(days=day.weekday()))
+    out = {}
+    week = start - dt.timedelta(days=start.weekday())
+    while week <= end:
+        previous = week - dt.timedelta(days=7)
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for person, active in weeks.items():
+            now, before = week in active, previous in active
+            if now and before:
+                state = 1
+            elif now and any(w < previous for w in active):
+                state = 2
+            elif now:
+                state = 0
+            elif before:
+                state = 3
+            else:
+                continue
+            scopes = ["all"]
+            if person in shown:
+                scopes += [f"team:{shown[person][0]}", f"wave:{shown[person][1]}"]
+            for scope in scopes:
+                counts[scope][state] += 1
+        for scope, (new, returning, resurrecting, dormant) in counts.items():
+            out[(week, scope)] = (new, returning, resurrecting, -dormant)
+        week += dt.timedelta(days=7)
+    return out
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_lifecycle_matches_the_definition_on_random_activity(store_url, make_config, write, seed):
+    import random
+
+    rng = random.Random(seed)
+    roster = ["user;team;wave"] + [f"u{i};{'ABC'[i % 3]};w{i % 2}" for i in range(14)]
+    roster.append("s1;Small;w1")  # a team of one: suppressed, counts nowhere
+    users = [f"u{i}" for i in range(14)] + ["s1", "outside1", "outside2"]
+    usage = ["ts;user;action"]
+    for user in users:
+        busy = rng.random()
+        for offset in range(120):
+            if rng.random() < busy * 0.3:
+                day = AS_OF - dt.timedelta(days=offset)
+                usage.append(f"{day.isoformat()} 10:00;{user};invoice.create")
+    write("roster.csv", "\n".join(roster) + "\n")
+    write("usage.csv", "\n".join(usage) + "\n")
+    config = load_config(
+        make_config(
+            """
+            privacy: {min_group_size: 2}
+            sources:
+              - {name: r, kind: roster, path: roster.csv}
+              - {name: u, kind: usage, path: usage.csv}
+            """,
+            store=store_url,
+        )
+    )
+    store = open_store(config.store_url)
+    try:
+        collect(config, store)
+        with store.session() as s:
+            population = publishable_population(s, 2)
+            assert population.suppressed
+            for start, end in (
+                (dt.date(2026, 3, 2), AS_OF),
+                (dt.date(2026, 5, 13), AS_OF),
+                (dt.date(2026, 4, 1), dt.date(2026, 4, 20)),
+            ):
+                got = {
+                    (r["week"], r["scope"]): (
+                        r["new"],
+                        r["returning"],
+                        r["resurrecting"],
+                        r["dormant"],
+                    )
+                    for r in engagement.lifecycle(s, start, end, population)
+                }
+                assert got == _lifecycle_by_hand(s, population, start, end), (start, end)
+    finally:
+        store.dispose()
