@@ -75,6 +75,7 @@ def survey_kpis(
         settings=settings.surveys,
         since=as_of - dt.timedelta(days=SURVEY_WINDOW_DAYS - 1),
         until=as_of,
+        breakdown=False,  # the snapshot reads each scope's overall scores only
     )
     out: dict[Scope, dict[str, Value]] = {}
     for row in results.rows:

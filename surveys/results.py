@@ -210,8 +210,10 @@ def survey_scores(
     sources: Iterable[str] | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    breakdown: bool = True,
 ) -> SurveyResults:
-    """Scores of every shown scope: overall, per round and per period (``settings.period``).
+    """Scores of every shown scope: overall, per round and per period (``settings.period``);
+    overall only without ``breakdown`` (what a KPI snapshot reads).
 
     An ambassador gets ``all``, the waves and their own teams; other teams are not listed.
     """
@@ -245,6 +247,8 @@ def survey_scores(
     for scope in _ordered(scopes):
         group = scopes[scope]
         add(scope, None, None, group)
+        if not breakdown:
+            continue
         by_round: dict[str, list[Response]] = defaultdict(list)
         by_period: dict[str, list[Response]] = defaultdict(list)
         for r in group:

@@ -148,3 +148,23 @@ def test_operational_reads_follow_the_role(demo):
     assert {a["scope"] for a in data_ops.alert_states(config, MANAGER)} >= {
         a["scope"] for a in data_ops.alert_states(config, AMBASSADOR)
     }
+
+
+def test_survey_scores_without_breakdown_are_the_overall_rows(demo):
+    """A KPI snapshot asks ``survey_scores`` for each scope's overall scores only
+    (``breakdown=False``): the same rows as the full results' overall ones."""
+    from surveys.results import survey_scores
+
+    store = open_store(demo.config.store_url)
+    try:
+        with store.session() as session:
+            since, until = demo.day - dt.timedelta(days=89), demo.day
+            full = survey_scores(session, min_group_size=5, since=since, until=until)
+            overall = survey_scores(
+                session, min_group_size=5, since=since, until=until, breakdown=False
+            )
+        assert any(row.round is not None for row in full.rows)  # the demo has rounds
+        assert overall.rows == [r for r in full.rows if r.round is None and r.period is None]
+        assert overall.rows and overall.suppressed == full.suppressed
+    finally:
+        store.dispose()
