@@ -1,6 +1,7 @@
 """Frequency bands, lifecycle, retention, feature adoption, the go-live-relative axis and the
 engagement score, on tiny data worked out by hand (SQLite and PostgreSQL)."""
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -34,10 +35,11 @@ AS_OF = dt.date(2026, 5, 31)
 A, B = Scope("team", "A"), Scope("team", "B")
 
 
-@pytest.fixture
-def session(store_url, make_config, write):
-    write("roster.csv", ROSTER)
-    write("usage.csv", USAGE)
+@contextlib.contextmanager
+def collected(store_url, make_config, write, roster: str, usage: str):
+    """A session on a store holding ``roster`` and ``usage`` (group size 2), with its population."""
+    write("roster.csv", roster)
+    write("usage.csv", usage)
     config = load_config(
         make_config(
             """
@@ -56,6 +58,12 @@ def session(store_url, make_config, write):
             yield s, publishable_population(s, 2)
     finally:
         store.dispose()
+
+
+@pytest.fixture
+def session(store_url, make_config, write):
+    with collected(store_url, make_config, write, ROSTER, USAGE) as opened:
+        yield opened
 
 
 def test_frequency_bands(session):
@@ -221,39 +229,17 @@ def test_lifecycle_matches_the_definition_on_random_activity(store_url, make_con
             if rng.random() < busy * 0.3:
                 day = AS_OF - dt.timedelta(days=offset)
                 usage.append(f"{day.isoformat()} 10:00;{user};invoice.create")
-    write("roster.csv", "\n".join(roster) + "\n")
-    write("usage.csv", "\n".join(usage) + "\n")
-    config = load_config(
-        make_config(
-            """
-            privacy: {min_group_size: 2}
-            sources:
-              - {name: r, kind: roster, path: roster.csv}
-              - {name: u, kind: usage, path: usage.csv}
-            """,
-            store=store_url,
-        )
-    )
-    store = open_store(config.store_url)
-    try:
-        collect(config, store)
-        with store.session() as s:
-            population = publishable_population(s, 2)
-            assert population.suppressed
-            for start, end in (
-                (dt.date(2026, 3, 2), AS_OF),
-                (dt.date(2026, 5, 13), AS_OF),
-                (dt.date(2026, 4, 1), dt.date(2026, 4, 20)),
-            ):
-                got = {
-                    (r["week"], r["scope"]): (
-                        r["new"],
-                        r["returning"],
-                        r["resurrecting"],
-                        r["dormant"],
-                    )
-                    for r in engagement.lifecycle(s, start, end, population)
-                }
-                assert got == _lifecycle_by_hand(s, population, start, end), (start, end)
-    finally:
-        store.dispose()
+    with collected(
+        store_url, make_config, write, "\n".join(roster) + "\n", "\n".join(usage) + "\n"
+    ) as (s, population):
+        assert population.suppressed
+        for start, end in (
+            (dt.date(2026, 3, 2), AS_OF),
+            (dt.date(2026, 5, 13), AS_OF),
+            (dt.date(2026, 4, 1), dt.date(2026, 4, 20)),
+        ):
+            got = {
+                (r["week"], r["scope"]): (r["new"], r["returning"], r["resurrecting"], r["dormant"])
+                for r in engagement.lifecycle(s, start, end, population)
+            }
+            assert got == _lifecycle_by_hand(s, population, start, end), (start, end)
