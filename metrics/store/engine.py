@@ -53,6 +53,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# libpq parameters of every PostgreSQL connection unless the store URL sets them: give up on a
+# connection attempt after 10 s; probe an idle connection after 30 s, then every 10 s, dropping it
+# after 3 unanswered probes; drop a connection whose sent data stays unacknowledged for 60 s.
+PG_CONNECT_DEFAULTS: dict[str, int] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url``; SQLite files get WAL mode and a busy timeout."""
     try:
@@ -71,8 +84,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # A server that stops answering (a dropped network, a stalled host) fails the command after
+    # these delays instead of hanging it; a parameter in the URL's query wins.
+    defaults = {k: v for k, v in PG_CONNECT_DEFAULTS.items() if k not in parsed.query}
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, connect_args=defaults)
     except Exception as exc:  # a missing driver or a bad dialect name
         raise StoreError(f"store.url: cannot use {parsed.drivername!r}: {exc}") from exc
 

@@ -643,3 +643,43 @@ def test_postgresql_lost_mid_run(store_url, company, new_store):
         again = run_collect(config, url)
         assert again.returncode == 0, again.stdout + again.stderr
         assert_same_store(store_url, clean, clean_files)
+
+
+def test_a_postgresql_server_that_does_not_answer_fails_the_command(tmp_path):
+    """A host that accepts the connection and then says nothing (a stalled server, a network
+    that drops packets) ends the command with the store error after ``connect_timeout``, instead
+    of hanging it. Every connection gets the defaults of ``PG_CONNECT_DEFAULTS`` (keepalives and
+    a TCP user timeout for a connection lost mid-run) unless the URL sets them."""
+    import socket
+    import time
+
+    from sqlalchemy import event
+
+    from metrics.store import StoreError, open_store
+    from metrics.store.engine import PG_CONNECT_DEFAULTS
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever reads or answers
+    port = silent.getsockname()[1]
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="timeout") as raised:
+            open_store(f"postgresql+psycopg://postgres@127.0.0.1:{port}/test?connect_timeout=2")
+        assert time.monotonic() - started < 10
+        assert "database server is up and reachable" in str(raised.value)
+
+        seen: dict = {}
+        engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{port}/test")
+
+        @event.listens_for(engine, "do_connect")
+        def record(dialect, connection_record, cargs, cparams):
+            seen.update(cparams)
+            raise ConnectionAbortedError("recorded")  # no need to wait for the timeout
+
+        with pytest.raises(Exception, match="recorded"):
+            engine.connect()
+        engine.dispose()
+        assert {k: seen[k] for k in PG_CONNECT_DEFAULTS} == PG_CONNECT_DEFAULTS
+    finally:
+        silent.close()
