@@ -242,8 +242,17 @@ def source_health(
 
 
 def last_collect(session: Session) -> dict[str, Any] | None:
-    """The newest collect run (``started_at``, ``finished_at``, ``status``), or None."""
-    run = session.scalars(select(IngestRun).order_by(IngestRun.id.desc()).limit(1)).first()
+    """The newest finished collect run (``started_at``, ``finished_at``, ``status``), or None.
+
+    A run still going — or killed before it finished, which stays ``running`` — is not what the
+    data is fresh as of: the pages' "fresh as of" line keeps the last finished run meanwhile.
+    """
+    run = session.scalars(
+        select(IngestRun)
+        .where(IngestRun.finished_at.is_not(None))
+        .order_by(IngestRun.id.desc())
+        .limit(1)
+    ).first()
     if run is None:
         return None
     return {

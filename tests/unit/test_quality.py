@@ -274,3 +274,17 @@ def test_usage_freshness_comes_from_the_ledger(store):
             .values(day=dt.date(2026, 5, 30))
         )
     assert health(db, config)["u"]["newest_day"] == dt.date(2026, 5, 27)
+
+
+def test_fresh_as_of_is_the_last_finished_run(store):
+    """A collect still going, or killed before it finished (its run stays ``running``), does not
+    blank the pages' "fresh as of" line: it keeps the last finished run."""
+    from metrics.store.models import IngestRun
+
+    db, _ = store
+    with db.session() as session:
+        before = quality.last_collect(session)
+        session.add(IngestRun(started_at=dt.datetime.now(dt.UTC), status="running"))
+    with db.session() as session:
+        assert quality.last_collect(session) == before
+    assert before is not None and before["finished_at"] is not None
