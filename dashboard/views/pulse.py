@@ -3,7 +3,8 @@
 For managers (and ambassadors, their teams only): pick a round of a pulse survey, read its
 response rate overall and per team (teams under the group size hidden), the people who have not
 answered an identified round (an anonymous round has no such list), and download the survey's
-answers as CSV (cells neutralized against formulas). The links come from
+answers as CSV (cells neutralized against formulas). The sidebar's teams narrow the per-team
+table and the reminders. The links come from
 ``hypercare surveys links --round …``.
 """
 
@@ -62,6 +63,11 @@ key = st.selectbox(
 )
 chosen = by_key[key]
 asked, answered, rates, suppressed, remind = data_pulse.status(config, viewer, key)
+# The sidebar's teams, when narrowed, narrow the per-team table and the reminders (whose people
+# of hidden teams have no team name); the totals stay the round's.
+if set(view.teams) != set(view.all_teams):
+    rates = rates[rates["team"].isin(view.teams)].reset_index(drop=True)
+    remind = remind[remind["team"].isin(view.teams)].reset_index(drop=True)
 
 left, middle, right = st.columns(3)
 left.metric(t("pl_asked", locale), i18n.number(asked, locale), border=True)

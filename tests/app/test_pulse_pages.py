@@ -230,3 +230,18 @@ def test_an_ambassador_sees_their_teams_only(pulse_config, run_app, monkeypatch)
     remind = app.dataframe[1].value
     assert set(remind["team"]) == {"Logistique"}
     assert "Comptabilité" not in rendered_text(app)
+
+
+def test_the_sidebars_teams_narrow_the_tables_not_the_totals(pulse_config, run_app):
+    def opened(**query):
+        app = run_app(pulse_config, page="pulse", lang="EN", **query)
+        app.selectbox(key="pl_round").set_value("flash:novembre").run()
+        assert not app.exception, app.exception
+        return app
+
+    everyone = opened()
+    narrowed = opened(teams=["Logistique", "ADV"])
+    assert set(everyone.dataframe[0].value["team"]) > {"Logistique", "ADV"}
+    assert set(narrowed.dataframe[0].value["team"]) == {"Logistique", "ADV"}
+    assert set(narrowed.dataframe[1].value["team"]) == {"Logistique", "ADV"}
+    assert [m.value for m in narrowed.metric] == [m.value for m in everyone.metric]
