@@ -268,12 +268,16 @@ class _AlreadyRead(Exception):
 
 
 def _lock_source(session: Session, source: str) -> None:
-    """Serialize collectors of one source: a PostgreSQL advisory lock held to the commit.
-
-    On SQLite the file's first write takes the database's write lock, which does the same.
-    """
+    """Serialize collectors of one source: a PostgreSQL advisory lock held to the commit; on
+    SQLite the database's write lock, taken now (``BEGIN IMMEDIATE``) rather than at the first
+    write, since a pull reads its stored cursor before it writes: two collectors pulling at once
+    both read the same cursor and quarantined its bad rows twice."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(stable_hash("collect", source))))
+        return
+    driver = session.connection().connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _read_meanwhile(session: Session, source: str, checksum: str, own_id: int) -> bool:

@@ -683,3 +683,28 @@ def test_a_postgresql_server_that_does_not_answer_fails_the_command(tmp_path):
         assert {k: seen[k] for k in PG_CONNECT_DEFAULTS} == PG_CONNECT_DEFAULTS
     finally:
         silent.close()
+
+
+def test_a_pull_holds_sqlites_write_lock_before_it_reads_its_cursor(tmp_path):
+    """Pulls (SQL, HTTP, Prometheus) read their stored cursor before they write: on SQLite the
+    source's lock is the write lock taken at once, so a second collector waits before reading
+    the cursor instead of pulling the same rows again (and quarantining their bad rows twice,
+    seen once in `test_two_collectors_at_once_equal_one_clean_run` under load)."""
+    import sqlite3
+
+    from collectors.run import _lock_source
+    from metrics.store import open_store
+
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    other = sqlite3.connect(path, timeout=0)
+    try:
+        with store.session() as session:
+            _lock_source(session, "saas")
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # released at the session's end
+        other.rollback()
+    finally:
+        other.close()
+        store.dispose()
