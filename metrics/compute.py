@@ -108,49 +108,6 @@ CALCULATORS: list[Calculator] = [
 ]
 
 
-# The calculators of a snapshot, each with the KPI codes it gives: a partial snapshot runs only
-# those of the codes asked (test_compute_partial.py checks they cover every computed KPI).
-PARTS_BY_CODES: list[tuple[frozenset[str], Calculator]] = [
-    (frozenset(adoption.USER_KPIS), CALCULATORS[0]),
-    (
-        frozenset({"task_success_rate", "error_rate", "stickiness"}),
-        lambda session, settings, as_of, population: usage_kpis.rates_and_stickiness(
-            session, as_of, population
-        ),
-    ),
-    (
-        frozenset({"time_to_first_use"}),
-        lambda session, settings, as_of, population: usage_kpis.time_to_first_use(
-            session, as_of, population
-        ),
-    ),
-    (
-        frozenset({"feature_breadth"}),
-        lambda session, settings, as_of, population: usage_kpis.feature_breadth(
-            session, as_of, population, settings.core_features
-        ),
-    ),
-    (
-        frozenset({"p95_duration_ms"}),
-        lambda session, settings, as_of, population: usage_kpis.p95_duration(
-            session, as_of, population
-        ),
-    ),
-    (
-        frozenset({"app_errors_per_1k"}),
-        lambda session, settings, as_of, population: usage_kpis.app_errors_per_1k(
-            session, as_of, population
-        ),
-    ),
-    (frozenset({"engagement_score"}), CALCULATORS[2]),
-    (frozenset(SURVEY_KPIS), CALCULATORS[3]),
-    (
-        frozenset({"tickets_open", "first_response_p50_h", "resolution_p50_h", "sla_breach_rate"}),
-        CALCULATORS[4],
-    ),
-]
-
-
 def partial_snapshot(
     session: Session,
     settings: Settings,
@@ -302,6 +259,28 @@ _PARTS: dict[str, Calculator] = {
         session, as_of, population
     ),
 }
+
+_USERS, _USAGE, _ENGAGEMENT, _SURVEYS, _SUPPORT = CALCULATORS
+
+# The calculators of a snapshot, each with the KPI codes it gives: a partial snapshot runs only
+# those of the codes asked (test_compute_partial.py checks they cover every computed KPI). The
+# usage calculator is split into its parts: the rates, then the single-KPI ones of ``_PARTS``.
+PARTS_BY_CODES: list[tuple[frozenset[str], Calculator]] = [
+    (frozenset(adoption.USER_KPIS), _USERS),
+    (
+        frozenset({"task_success_rate", "error_rate", "stickiness"}),
+        lambda session, settings, as_of, population: usage_kpis.rates_and_stickiness(
+            session, as_of, population
+        ),
+    ),
+    *((frozenset({code}), part) for code, part in _PARTS.items()),
+    (frozenset({"engagement_score"}), _ENGAGEMENT),
+    (frozenset(SURVEY_KPIS), _SURVEYS),
+    (
+        frozenset({"tickets_open", "first_response_p50_h", "resolution_p50_h", "sla_breach_rate"}),
+        _SUPPORT,
+    ),
+]
 
 
 def value(session: Session, settings: Settings, code: str, scope: Scope, as_of: dt.date) -> Value:
