@@ -27,19 +27,23 @@ def durations_text(dialect: str) -> ColumnElement[str]:
     return func.group_concat(case((UsageEvent.duration_ms.is_not(None), as_text)), ",")
 
 
-def _rollup_select(day_filter, by_feature: bool = False, dialect: str = "sqlite"):
-    """Events grouped per local day and person (and feature and action, with their durations)."""
+def _rollup_select(day_filter, dialect: str):
+    """Events grouped per local day, person, feature and action, with their durations (the
+    per-person rollup is summed from these rows)."""
     person = func.coalesce(PersonAlias.person_key, UsageEvent.user_key)
-    keys = [UsageEvent.day, person]
-    if by_feature:
-        keys += [func.coalesce(UsageEvent.feature, ""), func.coalesce(UsageEvent.action, "")]
+    keys = [
+        UsageEvent.day,
+        person,
+        func.coalesce(UsageEvent.feature, ""),
+        func.coalesce(UsageEvent.action, ""),
+    ]
     return (
         select(
             *keys,
             func.count(),
             func.sum(case((UsageEvent.outcome == "ok", 1), else_=0)).cast(Integer),
             func.sum(case((UsageEvent.outcome == "error", 1), else_=0)).cast(Integer),
-            *([durations_text(dialect)] if by_feature else []),
+            durations_text(dialect),
         )
         .select_from(UsageEvent)
         .outerjoin(PersonAlias, PersonAlias.alias_key == UsageEvent.user_key)
@@ -69,7 +73,7 @@ def refresh_days(session: Session, days: Iterable[dt.date]) -> int:
     session.execute(
         insert(UsageDailyFeature).from_select(
             ["day", "person_key", "feature", "action", *counts, "durations"],
-            _rollup_select(in_days, by_feature=True, dialect=session.get_bind().dialect.name),
+            _rollup_select(in_days, session.get_bind().dialect.name),
         )
     )
     # The per-person rollup sums the per-feature one just written (its primary key starts with
