@@ -127,21 +127,21 @@ class UsageKind:
         ]
         accepted, duplicates = insert_new_tuples(session, UsageEvent, _COLUMNS, rows)
         if accepted:
-            days = {record["day"] for _, record in items}
-            ctx.touched_days.update(days)
-            if file_id is not None:  # the source's freshness, kept in the ledger
-                newest = max(days)
-                session.execute(
-                    update(IngestFile)
-                    .where(
-                        IngestFile.id == file_id,
-                        or_(IngestFile.newest_day.is_(None), IngestFile.newest_day < newest),
-                    )
-                    .values(newest_day=newest)
-                )
+            ctx.touched_days.update(record["day"] for _, record in items)
         return WriteResult(accepted, duplicates)
 
     def after_file(self, session: Session, ctx: CollectContext) -> None:
-        if ctx.touched_days:
-            rollups.refresh_days(session, ctx.touched_days)
-            ctx.touched_days.clear()
+        if not ctx.touched_days:
+            return
+        rollups.refresh_days(session, ctx.touched_days)
+        if ctx.file_id is not None:  # the source's freshness, kept in the ledger
+            newest = max(ctx.touched_days)
+            session.execute(
+                update(IngestFile)
+                .where(
+                    IngestFile.id == ctx.file_id,
+                    or_(IngestFile.newest_day.is_(None), IngestFile.newest_day < newest),
+                )
+                .values(newest_day=newest)
+            )
+        ctx.touched_days.clear()
