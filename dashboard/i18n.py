@@ -11,6 +11,7 @@ import datetime as dt
 
 from dashboard.strings import STRINGS as _STRINGS
 from hypercare.formatting import (
+    MONTHS_FR,
     NARROW_NBSP,
     format_date,
     format_kpi,
@@ -156,20 +157,7 @@ def vega_locale(locale: str) -> dict[str, dict[str, object]]:
             "periods": ["AM", "PM"],
             "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
             "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
-            "months": [
-                "janvier",
-                "février",
-                "mars",
-                "avril",
-                "mai",
-                "juin",
-                "juillet",
-                "août",
-                "septembre",
-                "octobre",
-                "novembre",
-                "décembre",
-            ],
+            "months": list(MONTHS_FR),
             "shortMonths": [
                 "janv.",
                 "févr.",

@@ -36,6 +36,29 @@ def format_date(value: dt.date | None, locale: str) -> str:
     return value.strftime("%d/%m/%Y") if locale == "fr" else value.isoformat()
 
 
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def format_long_date(value: dt.date, locale: str) -> str:
+    """A date for prose: ``3 novembre 2026`` in French, ``03 November 2026`` in English."""
+    if locale == "fr":
+        return f"{value.day} {MONTHS_FR[value.month - 1]} {value.year}"
+    return f"{value:%d %B %Y}"
+
+
 def format_kpi(value: float | int | None, unit: str, locale: str) -> str:
     """A KPI value formatted for its unit (ratios as percentages, counts as whole numbers)."""
     if unit == "ratio":

@@ -8,7 +8,6 @@ is stored; a person whose roster row cannot be read is listed by pseudonym.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from collectors.base import CollectContext, RowConverter, RowError
 from collectors.kinds import KINDS
 from collectors.privacy import Pseudonymizer
 from collectors.readers import READERS, FileError
+from hypercare.formatting import format_long_date
 from surveys import pulse
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def email_text(round_: pulse.Round, lang: str, min_group_size: int) -> str:
             f"Subject: {survey.title.en} — two minutes of your time\n\n"
             "Hello,\n\n"
             f"How is the new tool working for you? This short survey ({len(survey.questions)} "
-            f"questions, under two minutes) is open until {closes:%d %B %Y}.\n"
+            f"questions, under two minutes) is open until {format_long_date(closes, 'en')}.\n"
             f"{privacy}\n\n"
             "Your personal link (one answer per person; please do not forward it):\n{link}\n\n"
             "Thank you!\n"
@@ -135,29 +135,9 @@ def email_text(round_: pulse.Round, lang: str, min_group_size: int) -> str:
         "Bonjour,\n\n"
         f"Comment se passe le nouvel outil pour vous ? Ce court questionnaire "
         f"({len(survey.questions)} questions, moins de deux minutes) est ouvert jusqu'au "
-        f"{_date_fr(closes)}.\n"
+        f"{format_long_date(closes, 'fr')}.\n"
         f"{privacy}\n\n"
         "Votre lien personnel (une réponse par personne ; merci de ne pas le transférer) :\n"
         "{link}\n\n"
         "Merci !\n"
     )
-
-
-_MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def _date_fr(day: dt.date) -> str:
-    return f"{day.day} {_MONTHS_FR[day.month - 1]} {day.year}"
